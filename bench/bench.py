@@ -1,0 +1,126 @@
+"""Speed, as ratios measured side by side in this one process (never as absolute timings in tests).
+
+Run with `make bench`. Each pair is timed alternately, best of `REPEATS`, so that a slow moment of the
+machine hits both sides alike."""
+import contextlib, io, time
+from functools import partial
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lesson17.data import get_dls, load_fashion_mnist
+from lesson17.learner import MomentumLearner, MetricsCB, ProgressCB, set_seed
+from lesson17.model import GeneralRelu, init_weights, get_model
+from lesson17.stats import ActivationStats
+
+REPEATS = 3
+act_gr = partial(GeneralRelu, leak=0.1, sub=0.4)
+
+
+def best_of(*fns, repeats=REPEATS):
+    "The best time of each function, run alternately `repeats` times."
+    best = [float('inf')] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
+def report(name, ours, base, target=None, unit='s'):
+    verdict = '' if target is None else ('  (target <= %.2fx: %s)' % (target, 'met' if ours / base <= target else 'NOT met'))
+    print(f'{name:52} {ours:8.3f} {unit} vs {base:8.3f} {unit}  = {ours / base:5.2f}x{verdict}', flush=True)
+
+
+def new_model():
+    set_seed(42)
+    return get_model(act_gr, norm=nn.BatchNorm2d).apply(partial(init_weights, leaky=0.1))
+
+
+def bare_epoch(model, dls, lr=0.2, mom=0.85):
+    "The same work as a MomentumLearner epoch, as a bare PyTorch loop: train, then evaluate."
+    model.train()
+    for xb, yb in dls.train:
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+                p.grad *= mom
+    model.eval()
+    correct = total = 0.
+    with torch.no_grad():
+        for xb, yb in dls.valid:
+            preds = model(xb)
+            total += F.cross_entropy(preds, yb) * len(yb)
+            correct += (preds.argmax(1) == yb).sum()
+    return float(total / len(dls.valid.x)), float(correct / len(dls.valid.x))
+
+
+def learner_epoch(model, dls, cbs):
+    with contextlib.redirect_stdout(io.StringIO()):  # the console progress bar
+        MomentumLearner(model, dls, lr=0.2, cbs=cbs).fit(1)
+
+
+def bench_learner(dls):
+    bare = lambda: bare_epoch(new_model(), dls)
+    learner = lambda: learner_epoch(new_model(), dls, [MetricsCB(), ProgressCB()])
+    ours, base = best_of(learner, bare)
+    report('Learner epoch (metrics, progress) vs bare loop', ours, base, 1.10)
+
+
+def bench_stats(dls):
+    plain = lambda: learner_epoch(new_model(), dls, [MetricsCB(), ProgressCB()])
+    stats = lambda: learner_epoch(new_model(), dls, [MetricsCB(), ProgressCB(), ActivationStats()])
+    ours, base = best_of(stats, plain)
+    report('training with ActivationStats vs without', ours, base, 1.15)
+
+
+def bench_load():
+    (t,) = best_of(load_fashion_mnist)
+    print(f'{"loading Fashion-MNIST (gz files to tensors, verified)":52} {t:8.3f} s   (target < 1.5 s: {"met" if t < 1.5 else "NOT met"})')
+
+
+LESSON_SHAPES = [(256, 8, 14, 14), (256, 16, 7, 7), (256, 32, 4, 4), (256, 64, 2, 2)]
+
+def fwd_bwd(make_layer, reps=20):
+    "Forward and backward through a layer for each of the lesson's activation shapes."
+    layers = [(make_layer(s[1]), torch.randn(s, requires_grad=True)) for s in LESSON_SHAPES]
+    def run():
+        for _ in range(reps):
+            for layer, x in layers: layer(x).sum().backward()
+    return run
+
+
+def bench_layers():
+    pairs = [('LayerNorm', 'lesson17.layernorm', lambda m, nf: m.LayerNorm(nf),
+              lambda nf: TorchLayerNorm()),
+             ('BatchNorm', 'lesson17.batchnorm', lambda m, nf: m.BatchNorm(nf), lambda nf: nn.BatchNorm2d(nf)),
+             ('InstanceNorm', 'lesson17.groupnorm', lambda m, nf: m.InstanceNorm(nf),
+              lambda nf: nn.InstanceNorm2d(nf, affine=True)),
+             ('GroupNorm(4 groups)', 'lesson17.groupnorm', lambda m, nf: m.GroupNorm(4, nf), lambda nf: nn.GroupNorm(4, nf))]
+    import importlib
+    for name, module, ours, theirs in pairs:
+        try: mod = importlib.import_module(module)
+        except ImportError: continue
+        t_ours, t_torch = best_of(fwd_bwd(partial(ours, mod)), fwd_bwd(theirs))
+        report(f'{name} forward+backward vs PyTorch, lesson shapes', t_ours, t_torch)
+
+
+class TorchLayerNorm(nn.Module):
+    "PyTorch's layer_norm with the same single scale and shift as ours."
+    def __init__(self):
+        super().__init__()
+        self.mult, self.add = nn.Parameter(torch.tensor(1.)), nn.Parameter(torch.tensor(0.))
+    def forward(self, x): return F.layer_norm(x, x.shape[1:]) * self.mult + self.add
+
+
+if __name__ == '__main__':
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; best of {REPEATS}, alternating\n')
+    bench_load()
+    dls = get_dls(bs=256)
+    bench_learner(dls)
+    bench_stats(dls)
+    bench_layers()

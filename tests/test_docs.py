@@ -1,0 +1,131 @@
+"""The docs site: `make docs` builds _docs/, and every page works in a browser with no network.
+
+Each page is opened in headless Chromium from a local server: its plots load, its maths is
+typeset, nothing logs an error, no `#|` line or hidden cell shows, and every request goes to
+the local server. A screenshot of each page lands in artifacts/docs/.
+"""
+import functools, json, re, subprocess, threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE, SHOTS = ROOT/'_docs', ROOT/'artifacts/docs'
+IMAGE_TYPES = ('image/png', 'image/jpeg', 'image/svg+xml', 'image/gif')
+
+
+def directives(src):
+    return {m[1]: m[2] for m in re.finditer(r'^\s*#\|\s*([\w-]+):?\s*(.*?)\s*$', src, re.M)}
+
+
+def expected_pages():
+    "What each notebook promises its page: (page, images shown, maths in its markdown, lines of hidden cells)"
+    nbs = sorted((p for p in (ROOT/'nbs').glob('*.ipynb') if p.name[0] not in '_.'), key=lambda p: (p.stem != 'index', p.name))
+    pages = []
+    for p in nbs:
+        cells = json.loads(p.read_text())['cells']
+        shown, hidden, images, maths = [], [], 0, False
+        for c in cells:
+            src = ''.join(c['source'])
+            d = directives(src)
+            if c['cell_type'] == 'markdown': maths |= '$' in src
+            if c['cell_type'] != 'code': continue
+            if 'hide' in d or d.get('include') == 'false': hidden.append(src); continue
+            shown.append(src)
+            if d.get('output') != 'false':
+                images += sum(any(t in o.get('data', {}) for t in IMAGE_TYPES) for o in c.get('outputs', []))
+        shown_lines = {l.strip() for s in shown for l in s.splitlines()}
+        secret = {l.strip() for s in hidden for l in s.splitlines()
+                  if len(l.strip()) > 15 and not l.strip().startswith('#') and l.strip() not in shown_lines}
+        page = re.sub(r'^\d+[a-zA-Z0-9]*_', '', p.stem.lower()) + '.html'
+        pages.append((page, images, maths, sorted(secret)))
+    return pages
+
+
+PAGES = expected_pages()
+
+
+@pytest.fixture(scope='module')
+def site():
+    "Build the site, serve _docs/ on a free local port, and yield its base URL"
+    r = subprocess.run(['make', 'docs'], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, f'make docs failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}'
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args): pass
+    server = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(SITE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}/'
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope='module')
+def browser():
+    "Headless Debian Chromium; a browser that cannot start fails the tests, it does not skip them"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path='/usr/bin/chromium')
+        yield b
+        b.close()
+
+
+def visit(browser, url, shot=None):
+    "Open `url`; return the page, the console errors and the requests it made"
+    page = browser.new_page(viewport={'width': 1280, 'height': 900})
+    errors, requests = [], []
+    page.on('console', lambda m: m.type == 'error' and errors.append(m.text))
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
+    page.on('request', lambda r: requests.append(r.url))
+    page.goto(url, wait_until='load')
+    return page, errors, requests
+
+
+def test_site_has_a_page_per_notebook_in_lesson_order(site, browser):
+    assert PAGES, 'no notebooks in nbs/'
+    page, errors, _ = visit(browser, site)
+    hrefs = page.eval_on_selector_all('.md-nav--primary a.md-nav__link[href]',
+                                      'as => as.map(a => new URL(a.href).pathname.slice(1))')
+    in_nav = [h for h in dict.fromkeys(hrefs) if h.endswith('.html')]
+    want = [p[0] for p in PAGES]
+    assert [h for h in in_nav if h in want] == want, in_nav
+    assert not errors
+    page.close()
+
+
+@pytest.mark.parametrize('name,images,maths,secret', PAGES, ids=[p[0] for p in PAGES])
+def test_page(site, browser, name, images, maths, secret):
+    page, errors, requests = visit(browser, site + name)
+    page.wait_for_function('window.MathJax && MathJax.startup && MathJax.startup.promise', timeout=10_000)
+    n_maths = page.evaluate("MathJax.startup.promise.then(() => document.querySelectorAll('mjx-container').length)")
+    imgs = page.eval_on_selector_all('.jupyter-wrapper img',
+                                     'is => Promise.all(is.map(i => i.decode().then(() => i.naturalWidth, () => 0)))')
+    text = page.inner_text('article')
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS/name.replace('.html', '.png'), full_page=True)
+    page.close()
+
+    assert len(imgs) >= images, f'{len(imgs)} images on the page, the notebook has {images}'
+    assert all(w > 0 for w in imgs), f'images that did not load: {imgs}'
+    if maths: assert n_maths > 0, 'the notebook has maths, but none was typeset'
+    assert '$$' not in text, 'untypeset display maths'
+    assert '#|' not in text, 'an nbdev directive shows'
+    assert not [l for l in secret if l in text], 'a hidden cell shows'
+    assert not errors, errors
+    assert [u for u in requests if not u.startswith((site, 'data:', 'blob:'))] == []
+
+
+def test_search_finds_a_page(site, browser):
+    "The longest word of the last page's title finds that page"
+    name = PAGES[-1][0]
+    page, errors, requests = visit(browser, site + name)
+    word = max(re.findall(r'[A-Za-z]+', page.inner_text('article h1')), key=len)
+    page.click('input.md-search__input')
+    page.keyboard.type(word, delay=50)
+    page.wait_for_selector('a.md-search-result__link', timeout=10_000)
+    found = page.eval_on_selector_all('a.md-search-result__link', 'as => as.map(a => new URL(a.href).pathname)')
+    page.close()
+    assert f'/{name}' in found, (word, found)
+    assert not errors, errors
+    assert [u for u in requests if not u.startswith((site, 'data:', 'blob:'))] == []

@@ -1,0 +1,54 @@
+"The committed notebooks: real outputs, slide marks that survive nbdev_clean, README in step with index."
+import json, re, shutil, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(p for p in (ROOT/'nbs').glob('[0-9]*.ipynb'))
+LESSONS = [p for p in NBS if p.stem[:2] in {f'{i:02d}' for i in range(9)}]  # 00-08 teach; 09-10 are tools
+
+
+def cells(path): return json.loads(path.read_text())['cells']
+
+
+@pytest.mark.parametrize('path', LESSONS, ids=lambda p: p.stem)
+def test_committed_with_real_outputs(path):
+    cs = cells(path)
+    outputs = [o for c in cs if c['cell_type'] == 'code' for o in c.get('outputs', [])]
+    assert not [o for o in outputs if o['output_type'] == 'error'], 'a committed cell shows an error'
+    assert any('image/png' in o.get('data', {}) for o in outputs), 'no plot in the committed outputs'
+
+
+@pytest.mark.parametrize('path', NBS, ids=lambda p: p.stem)
+def test_every_cell_has_a_slide_mark_and_sections_start_slides(path):
+    cs = cells(path)
+    assert all('slide_type' in c['metadata'].get('slideshow', {}) for c in cs), 'a cell has no slide mark'
+    for c in cs:
+        if c['cell_type'] == 'markdown' and re.match(r'#{1,2} ', ''.join(c['source'])):
+            assert c['metadata']['slideshow']['slide_type'] == 'slide', 'a section does not start a slide'
+
+
+def test_slide_marks_survive_nbdev_clean(tmp_path):
+    "nbdev_clean strips cell metadata it does not know; settings.ini must keep `slideshow`."
+    nb = json.loads(NBS[0].read_text())
+    nb['cells'][0]['metadata']['slideshow'] = {'slide_type': 'slide'}
+    nb['cells'][0]['metadata']['scrolled'] = True   # a key nbdev_clean removes
+    work = tmp_path/'proj'
+    (work/'nbs').mkdir(parents=True)
+    shutil.copy(ROOT/'settings.ini', work)
+    (work/'nbs'/'a.ipynb').write_text(json.dumps(nb))
+    subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', 'nbs/a.ipynb'], cwd=work, check=True)
+    meta = json.loads((work/'nbs'/'a.ipynb').read_text())['cells'][0]['metadata']
+    assert meta == {'slideshow': {'slide_type': 'slide'}}
+
+
+def markdown_of(path): return '\n\n'.join(''.join(c['source']) for c in cells(path) if c['cell_type'] == 'markdown')
+
+
+def test_readme_in_step_with_index():
+    "README.md is nbs/index.ipynb's text (nbdev_readme needs Quarto, so it is kept by hand)."
+    index = markdown_of(ROOT/'nbs'/'index.ipynb')
+    readme = (ROOT/'README.md').read_text()
+    assert readme.strip() == index.strip()
+    assert readme.index('make lab') < readme.index('## What') and readme.index('make test') < readme.index('## What')
