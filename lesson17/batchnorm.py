@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['BatchNorm']
 
-# %% ../nbs/06_batchnorm.ipynb #899a2fce
+# %% ../nbs/06_batchnorm.ipynb #1f770898
 import torch
 from torch import nn
 
-# %% ../nbs/06_batchnorm.ipynb #6b76633e
+# %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
 class BatchNorm(nn.Module):
     "Normalise each channel over batch, height and width; keep running statistics for eval."
     per_channel_mean = True  # a conv bias before it would be subtracted away (see `model.conv`)

@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['parser', 'main']
 
-# %% ../nbs/10_cli.ipynb #f54071ea
+# %% ../nbs/10_cli.ipynb #190d9389
 import argparse, json, sys
 from pathlib import Path
 
 from .experiments import NORMS, train, reproduce
 
-# %% ../nbs/10_cli.ipynb #2ea5ad16
+# %% ../nbs/10_cli.ipynb #db85c27a
 def parser():
     "The command line of `lesson17`."
     p = argparse.ArgumentParser(prog='lesson17', description='Train the lesson\'s model on Fashion-MNIST with a normalization layer.')
@@ -37,7 +37,7 @@ def parser():
     r.add_argument('--only', nargs='+', help='run only these experiments (names as in the table)')
     return p
 
-# %% ../nbs/10_cli.ipynb #2a21062e
+# %% ../nbs/10_cli.ipynb #a03183c1
 def main(argv=None):
     "Entry point of the `lesson17` console script."
     p = parser()

@@ -7,13 +7,13 @@ __all__ = ['FILES', 'CLASSES', 'DEBIAN_PATH', 'cache_path', 'search_paths', 'Dat
            'download_fashion_mnist', 'find_fashion_mnist', 'parse_idx', 'load_fashion_mnist', 'show_images',
            'DataLoader', 'Normalize', 'DataLoaders', 'get_dls']
 
-# %% ../nbs/00_data.ipynb #407775f2
+# %% ../nbs/00_data.ipynb #f3dfb0d9
 import gzip, hashlib, os, struct
 from pathlib import Path
 
 import torch
 
-# %% ../nbs/00_data.ipynb #3a99e11f
+# %% ../nbs/00_data.ipynb #81cffc49
 FILES = {  # file name -> md5 of its *uncompressed* contents, as published with the data set
     'train-images-idx3-ubyte.gz': 'f4a8712d7a061bf5bd6d2ca38dc4d50a',
     'train-labels-idx1-ubyte.gz': '9018921c3c673c538a1fc5bad174d6f9',
@@ -33,7 +33,7 @@ def search_paths():
     env = os.environ.get('LESSON17_DATA')
     return ([Path(env)] if env else []) + [DEBIAN_PATH, cache_path()]
 
-# %% ../nbs/00_data.ipynb #797b6ba7
+# %% ../nbs/00_data.ipynb #eab23af1
 class DataError(ValueError):
     "A data file is missing, truncated or corrupt."
 
@@ -49,7 +49,7 @@ def read_idx_bytes(fn):
                         f"expected {FILES[fn.name]}; delete it and get the data again")
     return raw
 
-# %% ../nbs/00_data.ipynb #e975ca73
+# %% ../nbs/00_data.ipynb #509391ba
 def download_fashion_mnist(dest):
     "Download the four files into `dest` with torchvision (needs a network)."
     from torchvision.datasets import FashionMNIST
@@ -80,7 +80,7 @@ def find_fashion_mnist(download=True,  # try torchvision's download when no fold
         for name in FILES: read_idx_bytes(path/name)
     return path
 
-# %% ../nbs/00_data.ipynb #065296b3
+# %% ../nbs/00_data.ipynb #5f3b4042
 def parse_idx(raw, name='IDX data'):
     "Turn the bytes of an uncompressed IDX file of unsigned bytes into a uint8 tensor."
     magic, ndim = struct.unpack('>HxB', raw[:4])
@@ -92,7 +92,7 @@ def parse_idx(raw, name='IDX data'):
         raise DataError(f"{name}: header says {shape}, found {data.numel()} values")
     return data.view(shape)
 
-# %% ../nbs/00_data.ipynb #99ac7c3e
+# %% ../nbs/00_data.ipynb #0a4ff908
 def load_fashion_mnist(path=None):
     "`(x_train, y_train, x_valid, y_valid)`: x float32 in [0, 1] of shape (N, 1, 28, 28), y int64."
     path = Path(path) if path is not None else find_fashion_mnist(verify=False)  # we verify below
@@ -101,7 +101,7 @@ def load_fashion_mnist(path=None):
     ys = [read(f'{s}-labels-idx1-ubyte.gz').long() for s in ('train', 't10k')]
     return xs[0], ys[0], xs[1], ys[1]
 
-# %% ../nbs/00_data.ipynb #752086ba
+# %% ../nbs/00_data.ipynb #98030c33
 def show_images(xs, ys=None, ncols=8, size=1.2):
     "Show images `xs` (N, 1, H, W) in a grid, titled by their class names; return the Figure."
     import matplotlib.pyplot as plt
@@ -115,7 +115,7 @@ def show_images(xs, ys=None, ncols=8, size=1.2):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/00_data.ipynb #04364137
+# %% ../nbs/00_data.ipynb #7d09a685
 class DataLoader:
     "Batches of `(x, y)` from tensors held in memory."
     def __init__(self, x, y,
@@ -139,7 +139,7 @@ class DataLoader:
                 xb, yb = self.x[j], self.y[j]
             yield (self.tfm(xb) if self.tfm else xb), yb
 
-# %% ../nbs/00_data.ipynb #9ef58aa7
+# %% ../nbs/00_data.ipynb #505b6fca
 class Normalize:
     "Subtract `mean` and divide by `std`."
     def __init__(self, mean, std): self.mean, self.std = mean, std
@@ -154,9 +154,10 @@ def get_dls(bs=256,          # batch size for training; validation uses twice th
             normalize=True,  # normalise with the training set's mean and std
             subset=None,     # use only the first `subset` training and `subset//6` validation images
             path=None,       # folder of the four files; `find_fashion_mnist()` when None
+            data=None,       # the tensors `load_fashion_mnist()` returned, to skip loading them again
            ):
     "Fashion-MNIST `DataLoaders`, training shuffled."
-    x_train, y_train, x_valid, y_valid = load_fashion_mnist(path)
+    x_train, y_train, x_valid, y_valid = data if data is not None else load_fashion_mnist(path)
     if subset is not None:
         if not 1 <= subset <= len(x_train): raise ValueError(f"subset must be in 1..{len(x_train)}, got {subset}")
         x_train, y_train = x_train[:subset], y_train[:subset]

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['NORMS', 'ACTS', 'IMPROVED', 'EXPERIMENTS', 'make_norm', 'OneCycleCB', 'train', 'results_table', 'reproduce']
 
-# %% ../nbs/08_towards_90.ipynb #f5035295
+# %% ../nbs/08_towards_90.ipynb #646d088b
 import json
 from functools import partial
 from pathlib import Path
@@ -22,7 +22,7 @@ from .layernorm import LayerNorm
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, InstanceNorm
 
-# %% ../nbs/08_towards_90.ipynb #c1a8752d
+# %% ../nbs/08_towards_90.ipynb #f1c2f496
 NORMS = {'none': None, 'layer': LayerNorm, 'batch': BatchNorm, 'torch-batch': nn.BatchNorm2d,
          'instance': InstanceNorm, 'group': GroupNorm}
 ACTS = {'relu': nn.ReLU, 'general': partial(GeneralRelu, leak=0.1, sub=0.4)}
@@ -40,7 +40,7 @@ class OneCycleCB(Callback):
     def after_batch(self, learn):
         if learn.training: self.sched.step()
 
-# %% ../nbs/08_towards_90.ipynb #ce7c0448
+# %% ../nbs/08_towards_90.ipynb #4eae1cfa
 def train(norm='batch',         # a key of `NORMS`
           bs=256,               # batch size
           lr=0.2,               # learning rate (the peak with `schedule='onecycle'`)
@@ -87,10 +87,10 @@ def train(norm='batch',         # a key of `NORMS`
         fig.savefig(stats, dpi=100, bbox_inches='tight')
     return dict(config=config, epochs=rows, final_valid_acc=rows[-1]['valid_acc'])
 
-# %% ../nbs/08_towards_90.ipynb #764c3607
+# %% ../nbs/08_towards_90.ipynb #3bd8fe20
 IMPROVED = dict(bs=256, lr=0.4, epochs=5, schedule='onecycle', nfs=(1, 16, 32, 64, 128))  # `train` arguments: past 0.91
 
-# %% ../nbs/08_towards_90.ipynb #abe72563
+# %% ../nbs/08_towards_90.ipynb #6b6ea930
 EXPERIMENTS = [  # (name, what it shows, the lesson's accuracy or None, arguments of `train`)
     ('relu-default', 'no norm, ReLU, PyTorch init (03)', None, dict(norm='none', act='relu', init='default', bs=1024)),
     ('generalrelu-kaiming', 'no norm, GeneralRelu, kaiming init (03)', None, dict(norm='none', bs=1024)),

@@ -6,12 +6,12 @@
 __all__ = ['NORMS', 'check_nchw', 'InstanceNorm', 'GroupNorm', 'norm_view', 'stats_ids', 'describe_norm', 'plot_norm_block',
            'norm_explorer']
 
-# %% ../nbs/07_norm_zoo.ipynb #bf5ec3c8
+# %% ../nbs/07_norm_zoo.ipynb #f4d842cb
 import torch
 from torch import nn
 from .layernorm import normalize
 
-# %% ../nbs/07_norm_zoo.ipynb #1296c853
+# %% ../nbs/07_norm_zoo.ipynb #1cc2205c
 def check_nchw(layer, x, nf):
     "Raise a ValueError naming `layer` unless `x` has shape (N, nf, H, W)."
     if x.ndim != 4 or x.shape[1] != nf:
@@ -31,7 +31,7 @@ class InstanceNorm(nn.Module):
         check_nchw(f'InstanceNorm({self.nf})', x, self.nf)
         return normalize(x, (2, 3), self.eps) * self.mults + self.adds
 
-# %% ../nbs/07_norm_zoo.ipynb #48e9c82d
+# %% ../nbs/07_norm_zoo.ipynb #cb9cb3d9
 class GroupNorm(nn.Module):
     "Normalise each group of `nf // groups` neighbouring channels of each item; per-channel `mults` and `adds`."
     def __init__(self, groups, nf, eps=1e-5):
@@ -49,7 +49,7 @@ class GroupNorm(nn.Module):
         grouped = x.reshape(n, self.groups, c // self.groups, h, w)
         return normalize(grouped, (2, 3, 4), self.eps).reshape(n, c, h, w) * self.mults + self.adds
 
-# %% ../nbs/07_norm_zoo.ipynb #e6c105f2
+# %% ../nbs/07_norm_zoo.ipynb #d8642e24
 NORMS = ('BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm')
 
 def norm_view(norm, shape, groups=2):
@@ -81,7 +81,7 @@ def describe_norm(norm, shape=(6, 8, 4, 4), groups=2):
             f"-> statistics of shape {tuple(stats)}: {n_stats} means and {n_stats} variances, "
             f"each over {torch.Size(view).numel() // n_stats} values")
 
-# %% ../nbs/07_norm_zoo.ipynb #b1bba776
+# %% ../nbs/07_norm_zoo.ipynb #05c18722
 def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
     "The GroupNorm paper's picture: an (N, C, H×W) block, the values sharing the first value's statistics shaded."
     import matplotlib.pyplot as plt
@@ -111,7 +111,7 @@ def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
     ax.set_title(norm + (f' ({groups} groups)' if norm == 'GroupNorm' else ''), fontsize=10)
     return ax.figure
 
-# %% ../nbs/07_norm_zoo.ipynb #d6744ba2
+# %% ../nbs/07_norm_zoo.ipynb #274964e5
 def norm_explorer(shape=(6, 8, 4, 4)):
     "Buttons to choose a norm and a slider described 'groups', redrawing `plot_norm_block`."
     import matplotlib.pyplot as plt

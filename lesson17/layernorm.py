@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['normalize', 'LayerNorm']
 
-# %% ../nbs/05_layernorm.ipynb #00e4f1c9
+# %% ../nbs/05_layernorm.ipynb #74e24218
 import torch
 from torch import nn
 
-# %% ../nbs/05_layernorm.ipynb #e3775a72
+# %% ../nbs/05_layernorm.ipynb #7b2f31a5
 def normalize(x, dims, eps=1e-5):
     "Subtract the mean and divide by the standard deviation of `x` over `dims` (biased variance)."
     v, m = torch.var_mean(x, dim=dims, keepdim=True, correction=0)
     return (x - m) / (v + eps).sqrt()
 
-# %% ../nbs/05_layernorm.ipynb #07186b96
+# %% ../nbs/05_layernorm.ipynb #3bb707f8
 class LayerNorm(nn.Module):
     "Normalise each item over all its other dimensions, then scale by `mult` and shift by `add`."
     def __init__(self, nf=None, eps=1e-5):

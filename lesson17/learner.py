@@ -7,7 +7,7 @@ __all__ = ['set_seed', 'CancelFitException', 'CancelEpochException', 'CancelBatc
            'MetricsCB', 'LiveFigure', 'format_row', 'ProgressCB', 'default_device', 'DeviceCB', 'MomentumTrainCB',
            'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/01_learner.ipynb #5bc7838f
+# %% ../nbs/01_learner.ipynb #ed5fa425
 import copy, math, random, time
 
 import numpy as np
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn, optim
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
 
-# %% ../nbs/01_learner.ipynb #1170468a
+# %% ../nbs/01_learner.ipynb #7cadb45f
 def set_seed(seed=42,             # the seed for python, numpy and torch
              deterministic=False,  # also ask torch for deterministic kernels (slower)
             ):
@@ -24,7 +24,7 @@ def set_seed(seed=42,             # the seed for python, numpy and torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
 
-# %% ../nbs/01_learner.ipynb #2c9bbf02
+# %% ../nbs/01_learner.ipynb #b0f81b6a
 class CancelFitException(Exception): "Stop fitting; `after_fit` is skipped, `cleanup_fit` still runs."
 class CancelEpochException(Exception): "Stop this epoch and go on with the next."
 class CancelBatchException(Exception): "Skip the rest of this batch."
@@ -33,7 +33,7 @@ class Callback:
     "Base class: a callback runs at the events it has methods for, lowest `order` first."
     order = 0
 
-# %% ../nbs/01_learner.ipynb #a460b25b
+# %% ../nbs/01_learner.ipynb #31fdf384
 class TrainCB(Callback):
     "The usual step: predict, compute the loss, backpropagate, step, zero the gradients."
     def predict(self, learn): learn.preds = learn.model(learn.batch[0])
@@ -42,7 +42,7 @@ class TrainCB(Callback):
     def step(self, learn): learn.opt.step()
     def zero_grad(self, learn): learn.opt.zero_grad()
 
-# %% ../nbs/01_learner.ipynb #a41bc13e
+# %% ../nbs/01_learner.ipynb #75817cc4
 class Learner:
     "Train `model` on `dls` with `loss_func`, letting callbacks `cbs` join in at each event."
     def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD):
@@ -106,7 +106,7 @@ class Learner:
             self.callback('step')
             self.callback('zero_grad')
 
-# %% ../nbs/01_learner.ipynb #30ce315f
+# %% ../nbs/01_learner.ipynb #eedf1d9e
 class MetricsCB(Callback):
     "Loss and accuracy of each epoch, train and valid, as rows in `learn.history`."
     def before_fit(self, learn):
@@ -131,7 +131,7 @@ class MetricsCB(Callback):
             self.row['seconds'] = time.perf_counter() - self.start
             self.rows.append(self.row)
 
-# %% ../nbs/01_learner.ipynb #8ea5dbe9
+# %% ../nbs/01_learner.ipynb #1b9bc313
 class LiveFigure:
     "Show a matplotlib figure once in a notebook, then redraw it in place with `update`."
     def __init__(self, fig):
@@ -147,7 +147,7 @@ def format_row(row):
     "Strings for a metrics row: 4 decimals for loss and accuracy, 1 for seconds."
     return [str(v) if k == 'epoch' else f'{v:.1f}' if k == 'seconds' else f'{v:.4f}' for k, v in row.items()]
 
-# %% ../nbs/01_learner.ipynb #c007df3e
+# %% ../nbs/01_learner.ipynb #53e458df
 class ProgressCB(Callback):
     "Progress bars, the metrics table, and (in a notebook) a live plot of the losses."
     order = MetricsCB.order + 1
@@ -191,7 +191,7 @@ class ProgressCB(Callback):
         self.live.update()
         self.last_draw = time.perf_counter()
 
-# %% ../nbs/01_learner.ipynb #a2c6ad48
+# %% ../nbs/01_learner.ipynb #f0020812
 def default_device():
     "CUDA when available, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -202,7 +202,7 @@ class DeviceCB(Callback):
     def before_fit(self, learn): learn.model.to(self.device)
     def before_batch(self, learn): learn.batch = tuple(t.to(self.device) for t in learn.batch)
 
-# %% ../nbs/01_learner.ipynb #3ddb41c7
+# %% ../nbs/01_learner.ipynb #f5b0e7b4
 class MomentumTrainCB(TrainCB):
     "The usual step, but gradients are scaled by `mom` instead of zeroed."
     def __init__(self, mom=0.85): self.mom = mom
@@ -216,7 +216,7 @@ class MomentumLearner(Learner):
     def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD, mom=0.85):
         super().__init__(model, dls, loss_func, lr, [MomentumTrainCB(mom)] + list(cbs or []), opt_func)
 
-# %% ../nbs/01_learner.ipynb #52701905
+# %% ../nbs/01_learner.ipynb #5d06a61a
 class LRFinderCB(Callback):
     "Raise the learning rate by `gamma` each batch; stop when the loss passes `max_mult` × its minimum."
     def __init__(self, gamma=1.3, max_mult=3): self.gamma, self.max_mult = gamma, max_mult

@@ -6,16 +6,16 @@
 __all__ = ['CONVENTIONS', 'lerp', 'plot_lerp', 'lerp_explorer', 'ewma', 'lesson_stream', 'compute_momentum', 'plot_momentum',
            'momentum_explorer']
 
-# %% ../nbs/04_lerp.ipynb #1eb132d4
+# %% ../nbs/04_lerp.ipynb #a03484e9
 import torch
 from torch import nn
 
-# %% ../nbs/04_lerp.ipynb #a951e90f
+# %% ../nbs/04_lerp.ipynb #543896ab
 def lerp(start, end, weight):
     "The point a fraction `weight` of the way from `start` to `end`, as `torch.lerp` computes it."
     return start + weight * (end - start)
 
-# %% ../nbs/04_lerp.ipynb #6d183736
+# %% ../nbs/04_lerp.ipynb #db79c4c7
 def plot_lerp(start, end, weight, ax=None):
     "Each element as a number line from `start` (grey) to `end` (black), with the lerped point in red."
     import matplotlib.pyplot as plt
@@ -34,7 +34,7 @@ def plot_lerp(start, end, weight, ax=None):
     if new: ax.figure.tight_layout()  # a figure we were given keeps its layout: redraws stay fast
     return ax.figure
 
-# %% ../nbs/04_lerp.ipynb #f4007bff
+# %% ../nbs/04_lerp.ipynb #7db02f1e
 def _figure_view(fig):
     "An `Output` widget showing `fig`, and a function that shows it again after the figure changed."
     import io
@@ -74,7 +74,7 @@ def lerp_explorer(start=(5., 0., 8.),  # values at weight 0
     box.slider, box.text, box.figure = slider, text, fig
     return box
 
-# %% ../nbs/04_lerp.ipynb #4d33497b
+# %% ../nbs/04_lerp.ipynb #e87d281b
 def ewma(values,      # the stream to average, oldest first
          mom=0.1,     # weight of the newest value (PyTorch's convention)
          start=None,  # starting average; the first value when None
@@ -90,11 +90,11 @@ def ewma(values,      # the stream to average, oldest first
         out.append(avg)
     return torch.stack(out)
 
-# %% ../nbs/04_lerp.ipynb #f3f86291
+# %% ../nbs/04_lerp.ipynb #a3d5a387
 def lesson_stream(n_batches=120,  # batches in the stream
                   bs=64,          # images per batch
                   channel=0,      # which channel of the first conv block
-                  outlier_at=30,  # position of one batch made of a single class
+                  outlier_at=30,  # position of one bad batch, its pixels scaled 3x by mistake
                   shift_at=70,    # from here on the images are brighter
                   seed=42):
     "Per-batch means of one channel of the lesson's first conv on Fashion-MNIST, and the true means."
@@ -102,7 +102,7 @@ def lesson_stream(n_batches=120,  # batches in the stream
     from lesson17.model import get_model, init_weights, GeneralRelu
     from functools import partial
     torch.manual_seed(seed)
-    x, y, _, _ = load_fashion_mnist()
+    x, _, _, _ = load_fashion_mnist()
     x = (x - 0.286) / 0.353
     block = get_model(partial(GeneralRelu, leak=0.1, sub=0.4)).apply(partial(init_weights, leaky=0.1))[0]
     def channel_mean(xb):
@@ -110,12 +110,12 @@ def lesson_stream(n_batches=120,  # batches in the stream
     brighter = lambda xb: xb + 0.5
     idx = torch.randperm(len(x))[:n_batches * bs].view(n_batches, bs)
     values = torch.stack([channel_mean(brighter(x[i]) if b >= shift_at else x[i]) for b, i in enumerate(idx)])
-    values[outlier_at] = channel_mean(x[y == 8][:bs])  # a batch of bags
+    values[outlier_at] = channel_mean(x[idx[outlier_at]] * 3)  # the bad batch
     before, after = channel_mean(x[:10_000]), channel_mean(brighter(x[:10_000]))
     truth = torch.where(torch.arange(n_batches) < shift_at, before, after)
     return values, truth
 
-# %% ../nbs/04_lerp.ipynb #748fd94f
+# %% ../nbs/04_lerp.ipynb #168502d3
 CONVENTIONS = ('PyTorch: mom is the weight of the new value', 'other: mom is the weight of the old average')
 
 def compute_momentum(values, mom, convention=CONVENTIONS[0]):

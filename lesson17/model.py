@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['GeneralRelu', 'init_weights', 'subtracts_channel_means', 'conv', 'get_model', 'lsuv_init']
 
-# %% ../nbs/03_model.ipynb #cbfdd4f2
+# %% ../nbs/03_model.ipynb #1b05af61
 from functools import partial
 
 import torch
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 from .stats import Hook
 
-# %% ../nbs/03_model.ipynb #954811bc
+# %% ../nbs/03_model.ipynb #d490a68d
 class GeneralRelu(nn.Module):
     "Leaky ReLU, shifted down by `sub` and capped at `maxv`."
     def __init__(self, leak=None, sub=None, maxv=None):
@@ -26,12 +26,12 @@ class GeneralRelu(nn.Module):
         if self.maxv is not None: x = x.clamp_max(self.maxv)
         return x
 
-# %% ../nbs/03_model.ipynb #26aa7098
+# %% ../nbs/03_model.ipynb #8631a109
 def init_weights(m, leaky=0.):
     "Kaiming-normal init for conv and linear weights, for a ReLU with negative slope `leaky`."
     if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)): nn.init.kaiming_normal_(m.weight, a=leaky)
 
-# %% ../nbs/03_model.ipynb #e5bb47ec
+# %% ../nbs/03_model.ipynb #8a1adda6
 def subtracts_channel_means(norm):
     "Whether the layer class `norm` removes a per-channel mean (as BatchNorm does)."
     if not isinstance(norm, type): return False
@@ -51,13 +51,13 @@ def conv(ni, nf,        # input and output channels
     if act: layers.append(act())
     return nn.Sequential(*layers)
 
-# %% ../nbs/03_model.ipynb #93cadcb5
+# %% ../nbs/03_model.ipynb #d3c37ef1
 def get_model(act=nn.ReLU, nfs=(1, 8, 16, 32, 64), norm=None):
     "The lesson's CNN: `conv` blocks with `norm` for each step of `nfs`, then a conv to 10 outputs."
     layers = [conv(ni, nf, act=act, norm=norm) for ni, nf in zip(nfs, nfs[1:])]
     return nn.Sequential(*layers, conv(nfs[-1], 10, act=None, bias=True), nn.Flatten())
 
-# %% ../nbs/03_model.ipynb #79678d7c
+# %% ../nbs/03_model.ipynb #d3e02974
 def lsuv_init(model, xb, blocks=None, tol=1e-3, max_iters=20):
     "Adjust the first conv of each block in `blocks` until the block's output on `xb` has mean 0, std 1."
     if blocks is None: blocks = [m for m in model.children() if isinstance(m, nn.Sequential)][:-1]

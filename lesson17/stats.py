@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['Hook', 'Hooks', 'ActivationStats', 'plot_stats', 'plot_hists']
 
-# %% ../nbs/02_stats.ipynb #474ee7f7
+# %% ../nbs/02_stats.ipynb #99c2973e
 from functools import partial
 
 import torch
 from torch import nn
 from .learner import Callback, LiveFigure
 
-# %% ../nbs/02_stats.ipynb #5a49f7eb
+# %% ../nbs/02_stats.ipynb #40581491
 class Hook:
     "Call `fn(hook, module, input, output)` after each forward pass of `m`."
     def __init__(self, m, fn): self.handle = m.register_forward_hook(partial(fn, self))
@@ -28,7 +28,7 @@ class Hooks(list):
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/02_stats.ipynb #bbcc4209
+# %% ../nbs/02_stats.ipynb #2aa5ed3e
 class ActivationStats(Callback):
     "Record mean, std, |activation| histogram and near-zero fraction of `layers` for each training batch."
     order = -1  # hooks go in before other callbacks move the model
@@ -81,7 +81,7 @@ class ActivationStats(Callback):
         plot_stats(self.data(), axs=self.axs)
         self.figure.update()
 
-# %% ../nbs/02_stats.ipynb #95cd34b2
+# %% ../nbs/02_stats.ipynb #09057133
 def plot_stats(data, axs=None):
     "Means, standard deviations and near-zero fractions over training, a line per layer."
     import matplotlib.pyplot as plt

@@ -44,6 +44,16 @@ def set_affine(ours, ref, seed):
         ours.mults.copy_(ref.weight.view(ours.mults.shape)); ours.adds.copy_(ref.bias.view(ours.adds.shape))
 
 
+def check_affine_norm(ours, ref, shape, dtype, seed):
+    "Same random affine in both layers; outputs and gradients wrt input, scale and shift must match."
+    set_affine(ours, ref, seed)
+    x = rand(shape, dtype, seed)
+    out_ours, out_ref = ours(x), ref(x)
+    close(out_ours, out_ref, dtype, 'output')
+    for a, b, what in zip(grads(out_ours, [x, ours.mults, ours.adds], seed), grads(out_ref, [x, ref.weight, ref.bias], seed), ('x', 'mults', 'adds')):
+        close(a.flatten(), b.flatten(), dtype, f'gradient wrt {what}')
+
+
 @SETTINGS
 @given(n=dims, c=dims, h=dims, w=dims, dtype=dtypes, eps=eps, seed=st.integers(0, 10_000))
 def test_layernorm(n, c, h, w, dtype, eps, seed):
@@ -111,12 +121,7 @@ def test_batchnorm_bad_input():
 @given(n=dims, c=dims, h=st.integers(1, 6), w=st.integers(2, 6), dtype=dtypes, eps=eps, seed=st.integers(0, 10_000))
 def test_instancenorm(n, c, h, w, dtype, eps, seed):
     ours, ref = InstanceNorm(c, eps=eps).to(dtype), nn.InstanceNorm2d(c, eps=eps, affine=True).to(dtype)
-    set_affine(ours, ref, seed)
-    x = rand((n, c, h, w), dtype, seed)
-    out_ours, out_ref = ours(x), ref(x)
-    close(out_ours, out_ref, dtype, 'output')
-    for a, b, what in zip(grads(out_ours, [x, ours.mults, ours.adds], seed), grads(out_ref, [x, ref.weight, ref.bias], seed), ('x', 'mults', 'adds')):
-        close(a.flatten(), b.flatten(), dtype, f'gradient wrt {what}')
+    check_affine_norm(ours, ref, (n, c, h, w), dtype, seed)
 
 
 @SETTINGS
@@ -126,12 +131,7 @@ def test_groupnorm(n, groups, per_group, h, w, dtype, eps, seed):
     assume(per_group * h * w > 1)  # PyTorch refuses groups of a single value
     c = groups * per_group
     ours, ref = GroupNorm(groups, c, eps=eps).to(dtype), nn.GroupNorm(groups, c, eps=eps).to(dtype)
-    set_affine(ours, ref, seed)
-    x = rand((n, c, h, w), dtype, seed)
-    out_ours, out_ref = ours(x), ref(x)
-    close(out_ours, out_ref, dtype, 'output')
-    for a, b, what in zip(grads(out_ours, [x, ours.mults, ours.adds], seed), grads(out_ref, [x, ref.weight, ref.bias], seed), ('x', 'mults', 'adds')):
-        close(a.flatten(), b.flatten(), dtype, f'gradient wrt {what}')
+    check_affine_norm(ours, ref, (n, c, h, w), dtype, seed)
 
 
 def test_groupnorm_and_instancenorm_bad_input():
