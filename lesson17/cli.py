@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['parser', 'main']
 
-# %% ../nbs/10_cli.ipynb #190d9389
-import argparse, json, sys
+# %% ../nbs/10_cli.ipynb #e550138c
+import argparse, json
 from pathlib import Path
 
 from .experiments import NORMS, train, reproduce
 
-# %% ../nbs/10_cli.ipynb #db85c27a
+# %% ../nbs/10_cli.ipynb #3a14c67d
 def parser():
     "The command line of `lesson17`."
     p = argparse.ArgumentParser(prog='lesson17', description='Train the lesson\'s model on Fashion-MNIST with a normalization layer.')
@@ -37,7 +37,7 @@ def parser():
     r.add_argument('--only', nargs='+', help='run only these experiments (names as in the table)')
     return p
 
-# %% ../nbs/10_cli.ipynb #a03183c1
+# %% ../nbs/10_cli.ipynb #74055eae
 def main(argv=None):
     "Entry point of the `lesson17` console script."
     p = parser()

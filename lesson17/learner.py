@@ -7,8 +7,8 @@ __all__ = ['set_seed', 'CancelFitException', 'CancelEpochException', 'CancelBatc
            'MetricsCB', 'LiveFigure', 'format_row', 'ProgressCB', 'default_device', 'DeviceCB', 'MomentumTrainCB',
            'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
 
-# %% ../nbs/01_learner.ipynb #ed5fa425
-import copy, math, random, time
+# %% ../nbs/01_learner.ipynb #96282695
+import copy, math, random, sys, time
 
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn, optim
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
 
-# %% ../nbs/01_learner.ipynb #7cadb45f
+# %% ../nbs/01_learner.ipynb #3d768692
 def set_seed(seed=42,             # the seed for python, numpy and torch
              deterministic=False,  # also ask torch for deterministic kernels (slower)
             ):
@@ -24,7 +24,7 @@ def set_seed(seed=42,             # the seed for python, numpy and torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
 
-# %% ../nbs/01_learner.ipynb #b0f81b6a
+# %% ../nbs/01_learner.ipynb #5c1c1d9f
 class CancelFitException(Exception): "Stop fitting; `after_fit` is skipped, `cleanup_fit` still runs."
 class CancelEpochException(Exception): "Stop this epoch and go on with the next."
 class CancelBatchException(Exception): "Skip the rest of this batch."
@@ -33,7 +33,7 @@ class Callback:
     "Base class: a callback runs at the events it has methods for, lowest `order` first."
     order = 0
 
-# %% ../nbs/01_learner.ipynb #31fdf384
+# %% ../nbs/01_learner.ipynb #92e2b2a3
 class TrainCB(Callback):
     "The usual step: predict, compute the loss, backpropagate, step, zero the gradients."
     def predict(self, learn): learn.preds = learn.model(learn.batch[0])
@@ -42,7 +42,7 @@ class TrainCB(Callback):
     def step(self, learn): learn.opt.step()
     def zero_grad(self, learn): learn.opt.zero_grad()
 
-# %% ../nbs/01_learner.ipynb #75817cc4
+# %% ../nbs/01_learner.ipynb #dbd618c5
 class Learner:
     "Train `model` on `dls` with `loss_func`, letting callbacks `cbs` join in at each event."
     def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD):
@@ -106,7 +106,7 @@ class Learner:
             self.callback('step')
             self.callback('zero_grad')
 
-# %% ../nbs/01_learner.ipynb #eedf1d9e
+# %% ../nbs/01_learner.ipynb #c8acac1b
 class MetricsCB(Callback):
     "Loss and accuracy of each epoch, train and valid, as rows in `learn.history`."
     def before_fit(self, learn):
@@ -131,7 +131,7 @@ class MetricsCB(Callback):
             self.row['seconds'] = time.perf_counter() - self.start
             self.rows.append(self.row)
 
-# %% ../nbs/01_learner.ipynb #1b9bc313
+# %% ../nbs/01_learner.ipynb #ee845a03
 class LiveFigure:
     "Show a matplotlib figure once in a notebook, then redraw it in place with `update`."
     def __init__(self, fig):
@@ -147,7 +147,7 @@ def format_row(row):
     "Strings for a metrics row: 4 decimals for loss and accuracy, 1 for seconds."
     return [str(v) if k == 'epoch' else f'{v:.1f}' if k == 'seconds' else f'{v:.4f}' for k, v in row.items()]
 
-# %% ../nbs/01_learner.ipynb #53e458df
+# %% ../nbs/01_learner.ipynb #3ec10766
 class ProgressCB(Callback):
     "Progress bars, the metrics table, and (in a notebook) a live plot of the losses."
     order = MetricsCB.order + 1
@@ -157,7 +157,8 @@ class ProgressCB(Callback):
         self.plot, self.every = plot and IN_NOTEBOOK, every
 
     def before_fit(self, learn):
-        learn.epochs = self.mbar = master_bar(learn.epochs)
+        self.bars = IN_NOTEBOOK or sys.stdout.isatty()
+        if self.bars: learn.epochs = self.mbar = master_bar(learn.epochs)
         self.shown, self.losses, self.valid_losses, self.last_draw = 0, [], [], time.perf_counter()
         self.live = None
         if self.plot:
@@ -166,22 +167,26 @@ class ProgressCB(Callback):
             self.live = LiveFigure(fig)
 
     def before_epoch(self, learn):
-        learn.dl = progress_bar(learn.dl, leave=False, parent=self.mbar)
+        if self.bars: learn.dl = progress_bar(learn.dl, leave=False, parent=self.mbar)
 
     def after_batch(self, learn):
         if not learn.training: return
         self.losses.append(learn.loss.item())
-        self.mbar.child.comment = f'loss {self.losses[-1]:.3f}'
+        if self.bars: self.mbar.child.comment = f'loss {self.losses[-1]:.3f}'
         if self.live and time.perf_counter() - self.last_draw > self.every: self.draw(learn)
 
     def after_epoch(self, learn):
         rows = getattr(learn, 'history', [])
         if len(rows) > self.shown:
-            if self.shown == 0: self.mbar.write(list(rows[0].keys()), table=True)
-            self.mbar.write(format_row(rows[-1]), table=True)
+            if self.shown == 0: self.write(list(rows[0].keys()))
+            self.write(format_row(rows[-1]))
             self.shown = len(rows)
             if 'valid_loss' in rows[-1]: self.valid_losses.append((len(self.losses), rows[-1]['valid_loss']))
         if self.live: self.draw(learn)
+
+    def write(self, cells):
+        if self.bars: self.mbar.write(cells, table=True)
+        else: print(' '.join(f'{c:>10}' for c in cells), flush=True)
 
     def draw(self, learn):
         self.ax.clear()
@@ -191,7 +196,7 @@ class ProgressCB(Callback):
         self.live.update()
         self.last_draw = time.perf_counter()
 
-# %% ../nbs/01_learner.ipynb #f0020812
+# %% ../nbs/01_learner.ipynb #e2d24ec0
 def default_device():
     "CUDA when available, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -202,7 +207,7 @@ class DeviceCB(Callback):
     def before_fit(self, learn): learn.model.to(self.device)
     def before_batch(self, learn): learn.batch = tuple(t.to(self.device) for t in learn.batch)
 
-# %% ../nbs/01_learner.ipynb #f5b0e7b4
+# %% ../nbs/01_learner.ipynb #abf4c5f2
 class MomentumTrainCB(TrainCB):
     "The usual step, but gradients are scaled by `mom` instead of zeroed."
     def __init__(self, mom=0.85): self.mom = mom
@@ -216,7 +221,7 @@ class MomentumLearner(Learner):
     def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD, mom=0.85):
         super().__init__(model, dls, loss_func, lr, [MomentumTrainCB(mom)] + list(cbs or []), opt_func)
 
-# %% ../nbs/01_learner.ipynb #5d06a61a
+# %% ../nbs/01_learner.ipynb #9d7da5f9
 class LRFinderCB(Callback):
     "Raise the learning rate by `gamma` each batch; stop when the loss passes `max_mult` × its minimum."
     def __init__(self, gamma=1.3, max_mult=3): self.gamma, self.max_mult = gamma, max_mult

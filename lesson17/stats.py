@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['Hook', 'Hooks', 'ActivationStats', 'plot_stats', 'plot_hists']
 
-# %% ../nbs/02_stats.ipynb #99c2973e
+# %% ../nbs/02_stats.ipynb #9f3db06a
 from functools import partial
 
 import torch
 from torch import nn
 from .learner import Callback, LiveFigure
 
-# %% ../nbs/02_stats.ipynb #40581491
+# %% ../nbs/02_stats.ipynb #66f7c44c
 class Hook:
     "Call `fn(hook, module, input, output)` after each forward pass of `m`."
     def __init__(self, m, fn): self.handle = m.register_forward_hook(partial(fn, self))
@@ -28,7 +28,7 @@ class Hooks(list):
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/02_stats.ipynb #2aa5ed3e
+# %% ../nbs/02_stats.ipynb #daf5aac7
 class ActivationStats(Callback):
     "Record mean, std, |activation| histogram and near-zero fraction of `layers` for each training batch."
     order = -1  # hooks go in before other callbacks move the model
@@ -55,8 +55,10 @@ class ActivationStats(Callback):
         rec = self.records[self.hooks.index(hook)]
         with torch.no_grad():
             acts = out.detach().float()
-            std, mean = torch.std_mean(acts)
-            hist = torch.histc(acts.abs(), self.nbins, 0, self.hist_max)
+            mean = acts.mean()
+            std = ((acts * acts).mean() - mean * mean).clamp_min(0).sqrt()
+            bins = (acts.abs() * (self.nbins / self.hist_max)).nan_to_num_(nan=self.nbins).clamp_(max=self.nbins)
+            hist = torch.bincount(bins.int().flatten(), minlength=self.nbins + 1)[:self.nbins].float()  # last: too big
         rec['means'].append(mean); rec['stds'].append(std); rec['hists'].append(hist)
         rec['near_zero'].append(hist[0] / acts.numel())
 
@@ -81,7 +83,7 @@ class ActivationStats(Callback):
         plot_stats(self.data(), axs=self.axs)
         self.figure.update()
 
-# %% ../nbs/02_stats.ipynb #09057133
+# %% ../nbs/02_stats.ipynb #54deaa03
 def plot_stats(data, axs=None):
     "Means, standard deviations and near-zero fractions over training, a line per layer."
     import matplotlib.pyplot as plt
