@@ -1,0 +1,97 @@
+"lerp and ewma against PyTorch and the explicit loop; the widgets driven from code (no browser)."
+import contextlib, io
+
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from lesson17.lerp import CONVENTIONS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer
+from lesson17.groupnorm import NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
+from lesson17.batchnorm import BatchNorm
+from lesson17.layernorm import LayerNorm
+
+shapes = st.lists(st.integers(1, 5), min_size=0, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=shapes, weight=st.floats(-1, 2), tensor_weight=st.booleans(), seed=st.integers(0, 1000))
+def test_lerp_matches_torch(shape, weight, tensor_weight, seed):
+    g = torch.Generator().manual_seed(seed)
+    a, b = torch.randn(shape, generator=g, dtype=torch.float64), torch.randn(shape, generator=g, dtype=torch.float64)
+    w = torch.rand(shape, generator=g, dtype=torch.float64) * 3 - 1 if tensor_weight else weight
+    torch.testing.assert_close(lerp(a, b, w), torch.lerp(a, b, w))
+
+
+def test_lerp_broadcasts_and_works_on_numbers():
+    x, y = torch.randn(4, 1, 3), torch.randn(5, 3)
+    torch.testing.assert_close(lerp(x, y, 0.3), torch.lerp(x, y, 0.3))
+    assert lerp(5., 15., 0.75) == 12.5 and lerp(5., 15., 1.5) == 20.  # weights outside [0, 1] extrapolate
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), mom=st.floats(0, 1), start=st.none() | st.floats(-5, 5), seed=st.integers(0, 1000))
+def test_ewma_is_repeated_lerp(n, mom, start, seed):
+    values = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    avg, expected = (values[0] if start is None else torch.tensor(start, dtype=torch.float64)), []
+    for v in values:
+        avg = (1 - mom) * avg + mom * v
+        expected.append(avg)
+    torch.testing.assert_close(ewma(values, mom, start), torch.stack(expected).float())
+
+
+@pytest.mark.parametrize('mom', [-0.1, 1.01, 10, float('nan')])
+def test_ewma_rejects_bad_momentum(mom):
+    with pytest.raises(ValueError, match='mom must be between 0 and 1'): ewma(torch.randn(5), mom)
+
+
+def test_conventions():
+    values = torch.randn(50)
+    torch.testing.assert_close(compute_momentum(values, 0.9, CONVENTIONS[1]), ewma(values, 0.1))
+    with pytest.raises(ValueError, match='convention must be one of'): compute_momentum(values, 0.1, 'other')
+
+
+def quietly(f):
+    "Run `f` with the Output widget's display (printed outside a kernel) silenced."
+    with contextlib.redirect_stdout(io.StringIO()): return f()
+
+
+def test_lerp_explorer_redraws_when_the_slider_moves():
+    w = quietly(lerp_explorer)
+    assert w.slider.description == 'weight'
+    before = (w.text.value, w.figure.axes[0].lines[2].get_xdata().copy())
+    quietly(lambda: setattr(w.slider, 'value', 0.9))
+    assert '0.90' in w.text.value and w.text.value != before[0]
+    torch.testing.assert_close(torch.tensor(w.figure.axes[0].lines[2].get_xdata()), lerp(torch.tensor([5., 0., 8.]), torch.tensor([15., 10., 2.]), 0.9))
+
+
+def test_momentum_explorer_redraws_on_slider_and_convention():
+    values, truth = torch.randn(80), torch.zeros(80)
+    w = quietly(lambda: momentum_explorer(values, truth))
+    assert w.slider.description == 'momentum'
+    line = lambda: torch.tensor(w.figure.axes[0].lines[1].get_ydata())
+    quietly(lambda: setattr(w.slider, 'value', 0.3))
+    torch.testing.assert_close(line(), ewma(values, 0.3))
+    quietly(lambda: setattr(w.convention, 'value', CONVENTIONS[1]))
+    torch.testing.assert_close(line(), ewma(values, 0.7))
+    assert 'new value weight 0.70' in w.text.value
+
+
+def test_norm_explorer_redraws_and_agrees_with_describe_norm():
+    w = quietly(norm_explorer)
+    quietly(lambda: setattr(w.slider, 'value', 4))
+    assert describe_norm('GroupNorm', (6, 8, 4, 4), 4) in w.text.value
+    quietly(lambda: setattr(w.choice, 'value', 'BatchNorm'))
+    assert w.slider.disabled and 'reduce dims (0, 2, 3)' in w.text.value
+
+
+@pytest.mark.parametrize('norm', NORMS)
+def test_stats_ids_are_what_the_layers_share(norm):
+    "Adding a constant per id leaves the layer unchanged; adding one to a single value changes only its id's values."
+    shape = (4, 8, 3, 3)
+    layer = {'BatchNorm': BatchNorm(8), 'LayerNorm': LayerNorm(), 'InstanceNorm': InstanceNorm(8), 'GroupNorm': GroupNorm(2, 8)}[norm].double()
+    ids = stats_ids(norm, shape, groups=2)
+    x = torch.randn(shape, dtype=torch.float64)
+    torch.testing.assert_close(layer(x + torch.randn(int(ids.max()) + 1, dtype=torch.float64)[ids] * 5), layer(x))
+    bumped = x.clone(); bumped[0, 0, 0, 0] += 3
+    changed = (layer(bumped) - layer(x)).abs() > 1e-9
+    assert torch.equal(changed, ids == ids[0, 0, 0, 0])
