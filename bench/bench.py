@@ -14,7 +14,7 @@ from lesson17.learner import MomentumLearner, MetricsCB, ProgressCB, set_seed
 from lesson17.model import GeneralRelu, init_weights, get_model
 from lesson17.stats import ActivationStats
 
-REPEATS = 3
+REPEATS = 5
 act_gr = partial(GeneralRelu, leak=0.1, sub=0.4)
 
 
