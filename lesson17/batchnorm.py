@@ -12,6 +12,7 @@ from torch import nn
 # %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
 class BatchNorm(nn.Module):
     "Normalise each channel over batch, height and width; keep running statistics for eval."
+    dims = (0, 2, 3)  # the axes of (N, C, H, W) input that share one mean and variance
     per_channel_mean = True  # a conv bias before it would be subtracted away (see `model.conv`)
     def __init__(self, nf,      # number of channels
                  mom=0.1,       # weight of each new batch in the running statistics (PyTorch's convention)
@@ -29,7 +30,7 @@ class BatchNorm(nn.Module):
 
     def update_stats(self, x):
         "Mean and biased variance of each channel of `x`; the running ones move towards them."
-        v, m = torch.var_mean(x, dim=(0, 2, 3), keepdim=True, correction=0)
+        v, m = torch.var_mean(x, dim=self.dims, keepdim=True, correction=0)
         n = x.numel() // self.nf
         with torch.no_grad():
             self.means.lerp_(m, self.mom)

@@ -18,6 +18,7 @@ def normalize(x, dims, eps=1e-5):
 # %% ../nbs/05_layernorm.ipynb #3bb707f8
 class LayerNorm(nn.Module):
     "Normalise each item over all its other dimensions, then scale by `mult` and shift by `add`."
+    dims = (1, 2, 3)  # the axes of (N, C, H, W) input that share one mean and variance
     def __init__(self, nf=None, eps=1e-5):
         super().__init__()
         if eps <= 0: raise ValueError(f"LayerNorm: eps must be positive, got {eps}")

@@ -52,3 +52,12 @@ def test_readme_in_step_with_index():
     readme = (ROOT/'README.md').read_text()
     assert readme.strip() == index.strip()
     assert readme.index('make lab') < readme.index('## What') and readme.index('make test') < readme.index('## What')
+
+
+@pytest.mark.parametrize('path', sorted((ROOT/'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_stored_in_the_form_jupyterlab_saves(path):
+    "A student's first save in JupyterLab (nbformat's writer) must not rewrite the file: every source a list of lines."
+    nbformat = pytest.importorskip('nbformat')
+    text = path.read_text()
+    assert nbformat.writes(nbformat.reads(text, as_version=4)) + '\n' == text, \
+        f'{path.name} is not in canonical form: rewrite it with nbformat (sources as lists of lines), then nbdev_clean'
