@@ -25,11 +25,19 @@ def is_number(v):
     "Whether `v` is a finite real number (not a bool)."
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
-def check_arg(layer, name, value, ok, expected):
+def check_arg(layer,     # the layer's name, which starts the message
+              name,      # the argument's name
+              value,     # what came
+              ok,        # whether `value` is acceptable
+              expected,  # what was expected, in words
+             ):
     "Unless `ok`, raise a ValueError naming `layer`, its argument `name`, what was `expected` and what came."
     if not ok: raise ValueError(f"{layer}: {name} must be {expected}, got {value!r}")
 
-def check_dtype(layer, x, p):
+def check_dtype(layer,  # the layer's name, which starts the message
+                x,      # the input
+                p,      # one of the layer's parameters
+               ):
     "Raise a ValueError naming `layer` unless input `x` suits parameter `p`: the same dtype, or float16/bfloat16 `x` with float32 `p`."
     if x.dtype == p.dtype or (x.dtype in (torch.float16, torch.bfloat16) and p.dtype == torch.float32): return
     fix = f"convert the input to {p.dtype}" + (" or call .double() on the layer" if x.dtype == torch.float64 else "")
