@@ -221,6 +221,25 @@ def test_instancenorm_groupnorm_layernorm_half_input_to_float32_layer(n, groups,
         close(a, b, torch.float32, f'LayerNorm: gradient wrt {name}')
 
 
+def test_norms_under_cpu_autocast_as_pytorch():
+    "Mixed-precision training on CPU: a conv under autocast hands each norm bfloat16 activations; ours answer as PyTorch's."
+    torch.manual_seed(0)
+    conv, x = nn.Conv2d(3, 4, 3), torch.randn(8, 3, 6, 6)
+    pairs = [(BatchNorm(4), nn.BatchNorm2d(4)), (InstanceNorm(4), nn.InstanceNorm2d(4, affine=True)), (GroupNorm(2, 4), nn.GroupNorm(2, 4))]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        acts = conv(x)
+        for ours, ref in pairs:
+            out_ours, out_ref = ours(acts), ref(acts)
+            assert out_ours.dtype == out_ref.dtype, type(ours).__name__
+            torch.testing.assert_close(out_ours, out_ref, **HALF_TOL[acts.dtype])
+        out_ours, out_ref = LayerNorm()(acts), nn.LayerNorm(acts.shape[1:])(acts)
+        assert out_ours.dtype == out_ref.dtype
+        torch.testing.assert_close(out_ours, out_ref, **HALF_TOL[acts.dtype])
+    bn, ref = pairs[0]
+    close(bn.means.flatten(), ref.running_mean, torch.float32, 'running mean')
+    close(bn.vars.flatten(), ref.running_var, torch.float32, 'running var')
+
+
 DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 LAYER_PAIRS = {'BatchNorm': lambda: (BatchNorm(4), nn.BatchNorm2d(4)),
                'InstanceNorm': lambda: (InstanceNorm(4), nn.InstanceNorm2d(4, affine=True)),
