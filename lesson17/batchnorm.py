@@ -8,6 +8,7 @@ __all__ = ['BatchNorm']
 # %% ../nbs/06_batchnorm.ipynb #1f770898
 import torch
 from torch import nn
+from .layernorm import is_count, is_number, check_arg, check_dtype
 
 # %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
 class BatchNorm(nn.Module):
@@ -19,9 +20,9 @@ class BatchNorm(nn.Module):
                  eps=1e-5,      # added to the variance before the square root
                 ):
         super().__init__()
-        if nf < 1: raise ValueError(f"BatchNorm: nf must be a positive number of channels, got {nf}")
-        if eps <= 0: raise ValueError(f"BatchNorm: eps must be positive, got {eps}")
-        if not 0 <= mom <= 1: raise ValueError(f"BatchNorm: mom is the weight of the new batch, between 0 and 1; got {mom}")
+        check_arg('BatchNorm', 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
+        check_arg('BatchNorm', 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
+        check_arg('BatchNorm', 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
         self.nf, self.mom, self.eps = nf, mom, eps
         self.mults = nn.Parameter(torch.ones(nf, 1, 1))
         self.adds = nn.Parameter(torch.zeros(nf, 1, 1))
@@ -40,11 +41,13 @@ class BatchNorm(nn.Module):
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.nf:
             raise ValueError(f"BatchNorm({self.nf}) expects input of shape (N, {self.nf}, H, W), got {tuple(x.shape)}")
+        check_dtype(f'BatchNorm({self.nf})', x, self.mults)
+        xf = x.to(self.mults.dtype)  # float16/bfloat16 input to a float32 layer: statistics in float32
         if self.training:
             if x.numel() // self.nf < 2:
                 raise ValueError(f"BatchNorm({self.nf}) needs more than one value per channel to train, "
                                  f"got input of shape {tuple(x.shape)}")
-            m, v = self.update_stats(x)
+            m, v = self.update_stats(xf)
         else: m, v = self.means, self.vars
         scale = self.mults / (v + self.eps).sqrt()   # one number per channel
-        return x * scale + (self.adds - m * scale)
+        return (xf * scale + (self.adds - m * scale)).to(x.dtype)

@@ -9,7 +9,7 @@ __all__ = ['NORM_LAYERS', 'NORMS', 'check_nchw', 'InstanceNorm', 'GroupNorm', 'n
 # %% ../nbs/07_norm_zoo.ipynb #f4d842cb
 import torch
 from torch import nn
-from .layernorm import normalize, LayerNorm
+from .layernorm import normalize, LayerNorm, is_count, is_number, check_arg, check_dtype
 from .batchnorm import BatchNorm
 
 # %% ../nbs/07_norm_zoo.ipynb #1cc2205c
@@ -24,14 +24,17 @@ class InstanceNorm(nn.Module):
     per_channel_mean = True  # a conv bias before it would be subtracted away
     def __init__(self, nf, eps=1e-5):
         super().__init__()
-        if eps <= 0: raise ValueError(f"InstanceNorm: eps must be positive, got {eps}")
+        check_arg('InstanceNorm', 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
+        check_arg('InstanceNorm', 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
         self.nf, self.eps = nf, eps
         self.mults = nn.Parameter(torch.ones(nf, 1, 1))
         self.adds = nn.Parameter(torch.zeros(nf, 1, 1))
 
     def forward(self, x):
         check_nchw(f'InstanceNorm({self.nf})', x, self.nf)
-        return normalize(x, self.dims, self.eps) * self.mults + self.adds
+        check_dtype(f'InstanceNorm({self.nf})', x, self.mults)
+        xf = x.to(self.mults.dtype)  # float16/bfloat16 input to a float32 layer is normalised in float32
+        return (normalize(xf, self.dims, self.eps) * self.mults + self.adds).to(x.dtype)
 
 # %% ../nbs/07_norm_zoo.ipynb #cb9cb3d9
 class GroupNorm(nn.Module):
@@ -39,18 +42,21 @@ class GroupNorm(nn.Module):
     dims = (2, 3, 4)  # the axes of the grouped view (N, groups, C/groups, H, W) that share one mean and variance
     def __init__(self, groups, nf, eps=1e-5):
         super().__init__()
-        if groups < 1 or nf % groups:
+        check_arg('GroupNorm', 'groups', groups, is_count(groups), 'a whole number of groups, at least 1')
+        check_arg('GroupNorm', 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
+        if nf % groups:
             raise ValueError(f"GroupNorm: groups must divide the number of channels; {groups} groups do not divide {nf} channels")
-        if eps <= 0: raise ValueError(f"GroupNorm: eps must be positive, got {eps}")
+        check_arg('GroupNorm', 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
         self.groups, self.nf, self.eps = groups, nf, eps
         self.mults = nn.Parameter(torch.ones(nf, 1, 1))
         self.adds = nn.Parameter(torch.zeros(nf, 1, 1))
 
     def forward(self, x):
         check_nchw(f'GroupNorm({self.groups}, {self.nf})', x, self.nf)
+        check_dtype(f'GroupNorm({self.groups}, {self.nf})', x, self.mults)
         n, c, h, w = x.shape
-        grouped = x.reshape(n, self.groups, c // self.groups, h, w)
-        return normalize(grouped, self.dims, self.eps).reshape(n, c, h, w) * self.mults + self.adds
+        grouped = x.to(self.mults.dtype).reshape(n, self.groups, c // self.groups, h, w)  # float16/bfloat16 input: in float32
+        return (normalize(grouped, self.dims, self.eps).reshape(n, c, h, w) * self.mults + self.adds).to(x.dtype)
 
 # %% ../nbs/07_norm_zoo.ipynb #d8642e24
 NORM_LAYERS = {'BatchNorm': BatchNorm, 'LayerNorm': LayerNorm, 'InstanceNorm': InstanceNorm, 'GroupNorm': GroupNorm}

@@ -151,3 +151,175 @@ def test_norms_start_as_identity_affine():
         assert torch.equal(layer.mults.flatten(), torch.ones(3)) and torch.equal(layer.adds.flatten(), torch.zeros(3))
     ln = LayerNorm()
     assert ln.mult.item() == 1 and ln.add.item() == 0
+
+
+# ---- dtypes: what PyTorch's norms take, ours take; what they refuse, ours refuse with a message -----------------
+
+# float16/bfloat16 outputs are rounded once from float32 in both layers: they may differ by one unit in the last
+# place (2**-8 of the value in bfloat16, 2**-11 in float16), and by float32's rounding near zero.
+HALF_TOL = {torch.bfloat16: dict(rtol=1.6e-2, atol=1e-4), torch.float16: dict(rtol=1e-3, atol=1e-4)}
+halves = st.sampled_from([torch.float16, torch.bfloat16])
+
+
+def half_rand(shape, dtype, seed): return rand(shape, torch.float32, seed).detach().to(dtype).requires_grad_()
+
+
+def check_half_input(ours, ref, params_ours, params_ref, x, seed, what=''):
+    "Half-precision `x` into float32 layers: output and input gradient in x's dtype, parameter gradients in float32, all as PyTorch's."
+    dtype = x.dtype
+    out_ours, out_ref = ours(x), ref(x)
+    assert out_ours.dtype == out_ref.dtype == dtype, f'{what}output is {out_ours.dtype}, PyTorch gives {out_ref.dtype}'
+    torch.testing.assert_close(out_ours, out_ref, **HALF_TOL[dtype], msg=lambda m: f'{what}output: {m}')
+    g_ours, g_ref = grads(out_ours, [x] + params_ours, seed), grads(out_ref, [x] + params_ref, seed)
+    assert g_ours[0].dtype == dtype
+    torch.testing.assert_close(g_ours[0], g_ref[0], **HALF_TOL[dtype], msg=lambda m: f'{what}gradient wrt x: {m}')
+    for a, b, name in zip(g_ours[1:], g_ref[1:], ('scale', 'shift')):
+        assert a.dtype == torch.float32
+        close(a.flatten(), b.flatten(), torch.float32, f'{what}gradient wrt {name}')
+
+
+@SETTINGS
+@given(n=dims, c=dims, h=dims, w=dims, dtype=halves, mom=st.sampled_from([0.0, 0.1, 1.0]), steps=st.integers(1, 3),
+       seed=st.integers(0, 10_000))
+def test_batchnorm_half_input_to_float32_layer(n, c, h, w, dtype, mom, steps, seed):
+    "As nn.BatchNorm2d in mixed precision: statistics in float32, running ones kept in float32, output in the input's dtype."
+    assume(n * h * w > 1)
+    ours, ref = BatchNorm(c, mom=mom), nn.BatchNorm2d(c, momentum=mom)
+    set_affine(ours, ref, seed)
+    for step in range(steps):
+        check_half_input(ours, ref, [ours.mults, ours.adds], [ref.weight, ref.bias], half_rand((n, c, h, w), dtype, seed + step), seed, f'step {step}: ')
+    assert ours.means.dtype == ours.vars.dtype == torch.float32
+    close(ours.means.flatten(), ref.running_mean, torch.float32, 'running mean')
+    close(ours.vars.flatten(), ref.running_var, torch.float32, 'running var')
+    ours.eval(); ref.eval()
+    check_half_input(ours, ref, [ours.mults, ours.adds], [ref.weight, ref.bias], half_rand((n, c, h, w), dtype, seed + 99), seed, 'eval: ')
+
+
+@SETTINGS
+@given(n=dims, groups=st.integers(1, 3), per_group=st.integers(1, 3), h=st.integers(1, 5), w=st.integers(2, 5), dtype=halves,
+       seed=st.integers(0, 10_000))
+def test_instancenorm_groupnorm_layernorm_half_input_to_float32_layer(n, groups, per_group, h, w, dtype, seed):
+    "InstanceNorm, GroupNorm and LayerNorm return the input's dtype, as PyTorch's, instead of upcasting to float32."
+    c = groups * per_group
+    x = half_rand((n, c, h, w), dtype, seed)
+    ours, ref = InstanceNorm(c), nn.InstanceNorm2d(c, affine=True)
+    set_affine(ours, ref, seed)
+    check_half_input(ours, ref, [ours.mults, ours.adds], [ref.weight, ref.bias], x, seed, 'InstanceNorm: ')
+    if per_group * h * w > 1:   # PyTorch refuses groups of a single value
+        ours, ref = GroupNorm(groups, c), nn.GroupNorm(groups, c)
+        set_affine(ours, ref, seed)
+        check_half_input(ours, ref, [ours.mults, ours.adds], [ref.weight, ref.bias], x, seed, 'GroupNorm: ')
+    ln = LayerNorm()
+    with torch.no_grad(): ln.mult.fill_(1.5); ln.add.fill_(-0.25)
+    shape = x.shape[1:]   # PyTorch's mixed-precision layer_norm, with our one scale and shift spread over the item
+    def ref(x): return F.layer_norm(x, shape, ln.mult.expand(shape), ln.add.expand(shape), eps=ln.eps)
+    check_half_input(ln, ref, [], [], x, seed, 'LayerNorm: ')
+    # PyTorch's mixed-precision layer_norm rounds each value's share of the scale's gradient to x's dtype before
+    # summing; ours sums in float32, as layer_norm in float32 does on the same values: compare with that.
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + 1)).to(dtype)
+    for a, b, name in zip(torch.autograd.grad(ln(x), [ln.mult, ln.add], g), torch.autograd.grad(ref(x.float()), [ln.mult, ln.add], g.float()), ('mult', 'add')):
+        close(a, b, torch.float32, f'LayerNorm: gradient wrt {name}')
+
+
+def test_norms_under_cpu_autocast_as_pytorch():
+    "Mixed-precision training on CPU: a conv under autocast hands each norm bfloat16 activations; ours answer as PyTorch's."
+    torch.manual_seed(0)
+    conv, x = nn.Conv2d(3, 4, 3), torch.randn(8, 3, 6, 6)
+    pairs = [(BatchNorm(4), nn.BatchNorm2d(4)), (InstanceNorm(4), nn.InstanceNorm2d(4, affine=True)), (GroupNorm(2, 4), nn.GroupNorm(2, 4))]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        acts = conv(x)
+        for ours, ref in pairs:
+            out_ours, out_ref = ours(acts), ref(acts)
+            assert out_ours.dtype == out_ref.dtype, type(ours).__name__
+            torch.testing.assert_close(out_ours, out_ref, **HALF_TOL[acts.dtype])
+        out_ours, out_ref = LayerNorm()(acts), nn.LayerNorm(acts.shape[1:])(acts)
+        assert out_ours.dtype == out_ref.dtype
+        torch.testing.assert_close(out_ours, out_ref, **HALF_TOL[acts.dtype])
+    bn, ref = pairs[0]
+    close(bn.means.flatten(), ref.running_mean, torch.float32, 'running mean')
+    close(bn.vars.flatten(), ref.running_var, torch.float32, 'running var')
+
+
+DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+LAYER_PAIRS = {'BatchNorm': lambda: (BatchNorm(4), nn.BatchNorm2d(4)),
+               'InstanceNorm': lambda: (InstanceNorm(4), nn.InstanceNorm2d(4, affine=True)),
+               'GroupNorm': lambda: (GroupNorm(2, 4), nn.GroupNorm(2, 4)),
+               'LayerNorm': lambda: (LayerNorm(), nn.LayerNorm([4, 3, 3]))}
+
+
+@pytest.mark.parametrize('training', [True, False], ids=['train', 'eval'])
+@pytest.mark.parametrize('norm', LAYER_PAIRS)
+def test_dtypes_taken_and_refused_as_in_pytorch(norm, training):
+    "Every pair of input and parameter dtypes: ours gives PyTorch's output dtype, or a ValueError where PyTorch refuses."
+    for x_dtype in DTYPES:
+        for p_dtype in DTYPES:
+            ours, ref = LAYER_PAIRS[norm]()
+            ours.to(p_dtype).train(training); ref.to(p_dtype).train(training)
+            x = torch.randn(2, 4, 3, 3).to(x_dtype)
+            try: expected = ref(x).dtype
+            except RuntimeError: expected = None   # "mixed dtype (CPU)": PyTorch refuses this pair
+            case = f'{norm}, {x_dtype} input, {p_dtype} parameters'
+            if expected is not None:
+                assert ours(x).dtype == expected, case
+                continue
+            before = {k: v.clone() for k, v in ours.state_dict().items()}
+            with pytest.raises(ValueError) as e: ours(x)
+            msg = str(e.value)
+            assert msg.startswith(norm) and f'{p_dtype} parameters' in msg and f'{x_dtype} input' in msg, (case, msg)
+            assert f'convert the input to {p_dtype}' in msg, (case, msg)
+            if x_dtype == torch.float64: assert '.double()' in msg, (case, msg)
+            assert all(torch.equal(v, before[k]) for k, v in ours.state_dict().items()), f'{case}: state changed before the refusal'
+
+
+def test_float64_input_to_float32_layer_says_call_double():
+    "The usual slip (a float64 batch into a float32 model) gets the same message in training and in eval."
+    x = torch.randn(2, 4, 3, 3, dtype=torch.float64)
+    for layer in (BatchNorm(4), InstanceNorm(4), GroupNorm(2, 4), LayerNorm()):
+        msgs = []
+        for training in (True, False):
+            with pytest.raises(ValueError) as e: layer.train(training)(x)
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1] and msgs[0].endswith('or call .double() on the layer'), msgs
+        assert layer.double()(x).dtype == torch.float64   # and the advice works
+
+
+def test_integer_input_is_refused():
+    with pytest.raises(ValueError, match=r'BatchNorm\(4\) has torch.float32 parameters and cannot take torch.int64 input'):
+        BatchNorm(4)(torch.ones(2, 4, 3, 3, dtype=torch.long))
+
+
+# ---- impossible settings are refused when the layer is built ----------------------------------------------------
+
+nan, inf = float('nan'), float('inf')
+BAD_SETTINGS = [
+    *[(BatchNorm, (nf,), {}, 'nf', nf) for nf in (0, -3, 2.5, 4.0, True, '4', None)],
+    *[(BatchNorm, (4,), {'eps': eps}, 'eps', eps) for eps in (0, -1e-5, nan, inf, -inf, True, '1e-5', None)],
+    *[(BatchNorm, (4,), {'mom': mom}, 'mom', mom) for mom in (-0.1, 1.1, nan, inf, True, False, None, '0.1')],
+    *[(InstanceNorm, (nf,), {}, 'nf', nf) for nf in (0, -1, 3.0, True, None)],
+    *[(InstanceNorm, (4,), {'eps': eps}, 'eps', eps) for eps in (0, nan, inf, False)],
+    *[(GroupNorm, (groups, 8), {}, 'groups', groups) for groups in (0, -2, 2.0, True, None)],
+    *[(GroupNorm, (2, nf), {}, 'nf', nf) for nf in (0, 8.0, True)],
+    *[(GroupNorm, (2, 8), {'eps': eps}, 'eps', eps) for eps in (0, nan, inf)],
+    *[(LayerNorm, (), {'eps': eps}, 'eps', eps) for eps in (0, -1e-5, nan, inf, True, None)],
+]
+
+
+@pytest.mark.parametrize('cls, args, kwargs, name, value', BAD_SETTINGS, ids=lambda v: repr(v) if not isinstance(v, type) else v.__name__)
+def test_impossible_settings_refused_at_construction(cls, args, kwargs, name, value):
+    "The message names the layer, the argument, what was expected and what came."
+    with pytest.raises(ValueError) as e: cls(*args, **kwargs)
+    msg = str(e.value)
+    assert msg.startswith(f'{cls.__name__}: {name} must be '), msg
+    assert msg.endswith(f', got {value!r}'), msg
+
+
+def test_groupnorm_groups_must_divide_channels():
+    with pytest.raises(ValueError, match=r'^GroupNorm: groups must divide the number of channels; 3 groups do not divide 8 channels$'): GroupNorm(3, 8)
+
+
+def test_possible_settings_still_built():
+    "The edges of each range, numpy numbers, and anything at all as LayerNorm's unused nf."
+    np = pytest.importorskip('numpy')
+    for layer in (BatchNorm(1, mom=0, eps=1), BatchNorm(2, mom=1), BatchNorm(np.int64(3), mom=np.float32(0.5), eps=np.float64(1e-3)),
+                  InstanceNorm(1, eps=0.5), GroupNorm(1, 1), GroupNorm(np.int64(2), 4), LayerNorm(None), LayerNorm('anything'), LayerNorm(0)):
+        assert isinstance(layer, nn.Module)
