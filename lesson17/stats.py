@@ -97,9 +97,11 @@ def epoch_axis(ax,                # an Axes whose x axis counts batches (or epoc
                n_epochs,          # tick the ends of epochs 1, 2, …, n_epochs
                per_epoch=1,       # x units in one epoch: batches per epoch
                finetune_at=None,  # the epoch after which fine-tuning starts: a dashed line there
+               start=1,           # the first tick: 0 marks the start of training on a batch axis
               ):
     "Ticks at the end of each whole epoch labelled 1, 2, 3…, and a marker where fine-tuning starts."
-    ax.set_xticks([e * per_epoch for e in range(1, n_epochs + 1)], [str(e) for e in range(1, n_epochs + 1)])
+    epochs = range(start, n_epochs + 1)
+    ax.set_xticks([e * per_epoch for e in epochs], [str(e) for e in epochs])
     ax.set_xlabel('epoch')
     if finetune_at is not None:
         ax.axvline(finetune_at * per_epoch, color='grey', ls='--', lw=1)
@@ -110,17 +112,26 @@ def plot_stats(data,                    # `ActivationStats.data()`: means, stds 
                axs=None,                # three Axes to draw on; a new figure when None
                batches_per_epoch=None,  # tick the x axis at whole epochs; in batches when None
                finetune_at=None,        # the epoch after which fine-tuning starts (with `batches_per_epoch`)
+               log=False,               # log scales for mean and std, for a run that blew up
               ):
     "Means, standard deviations and dead fractions over training, a line per layer."
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, NullLocator, SymmetricalLogLocator
     if axs is None: _, axs = plt.subplots(1, 3, figsize=(12, 3), layout='constrained')
     for (key, (title, ylabel)), ax in zip(STATS.items(), axs):
         for i, line in enumerate(data[key]):
             line = line.float().masked_fill(~line.isfinite(), float('nan'))  # inf and nan: a gap in the line
-            ax.plot(range(1, len(line) + 1), line, label=f'layer {i}', lw=1)
+            ax.plot(range(1, len(line) + 1), line, label=f'layer {i}' if line.isfinite().any() else None, lw=1)  # no legend entry for an empty line
         ax.set_title(title); ax.set_ylabel(ylabel)
-        if batches_per_epoch: epoch_axis(ax, math.ceil(data[key].shape[1] / batches_per_epoch), batches_per_epoch, finetune_at)
-        else: ax.set_xlabel('batch')
+        if batches_per_epoch: epoch_axis(ax, math.ceil(data[key].shape[1] / batches_per_epoch), batches_per_epoch, finetune_at, start=0)
+        else: ax.set_xlabel('batch'); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log:
+        axs[1].set_yscale('log')
+        axs[0].set_yscale('symlog', linthresh=1, linscale=2)  # linear between -1 and 1, logarithmic beyond
+        ticks = SymmetricalLogLocator(linthresh=1, base=10)
+        ticks.set_params(numticks=5)
+        axs[0].set_yticks([t for t in ticks.tick_values(*axs[0].get_ylim()) if abs(t) != 1])  # 0 and a few powers of ten
+        axs[0].yaxis.set_minor_locator(NullLocator())
     if axs[0].get_legend_handles_labels()[0]: axs[0].legend(fontsize=7)  # no legend without a line
     return axs[0].figure
 
@@ -151,9 +162,9 @@ def plot_hists(data,                    # `ActivationStats.data()`: hists of sha
     hists = data['hists'].log1p()
     fig, axs = plt.subplots(1, len(hists), figsize=(3 * len(hists) + 1, 2.6), squeeze=False, layout='constrained')
     for i, (h, ax) in enumerate(zip(hists, axs[0])):
-        im = ax.imshow(h.T, origin='lower', aspect='auto', extent=(0, len(h), 0, hist_max), vmin=0, vmax=float(hists.max()))
+        im = ax.imshow(h.T.numpy(), origin='lower', aspect='auto', extent=(0, len(h), 0, hist_max), vmin=0, vmax=float(hists.max()))
         ax.set_title(f'layer {i}')
-        if batches_per_epoch: epoch_axis(ax, math.ceil(len(h) / batches_per_epoch), batches_per_epoch)
+        if batches_per_epoch: epoch_axis(ax, math.ceil(len(h) / batches_per_epoch), batches_per_epoch, start=0)
         else: ax.set_xlabel('batch')
     axs[0, 0].set_ylabel('|activation|')
     fig.colorbar(im, ax=axs[0].tolist(), label='log(1 + count)')
