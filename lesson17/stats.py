@@ -121,8 +121,10 @@ def plot_stats(data,                    # `ActivationStats.data()`: means, stds 
     for (key, (title, ylabel)), ax in zip(STATS.items(), axs):
         for i, line in enumerate(data[key]):
             line = line.float().masked_fill(~line.isfinite(), float('nan'))  # inf and nan: a gap in the line
-            ax.plot(range(1, len(line) + 1), line, label=f'layer {i}' if line.isfinite().any() else None, lw=1)  # no legend entry for an empty line
+            label = f'layer {i}' if line.isfinite().any() else None         # no legend entry for an empty line
+            ax.plot(range(1, len(line) + 1), line, label=label, lw=1)
         ax.set_title(title); ax.set_ylabel(ylabel)
+        if key == 'dead': ax.set_ylim(-0.03, 1.03)  # a share: the whole range, so a few values at the minimum look like none
         if batches_per_epoch: epoch_axis(ax, math.ceil(data[key].shape[1] / batches_per_epoch), batches_per_epoch, finetune_at, start=0)
         else: ax.set_xlabel('batch'); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if log:
@@ -160,9 +162,10 @@ def plot_hists(data,                    # `ActivationStats.data()`: hists of sha
     "For each layer, an image of log(1 + histogram count): one column per batch, |activation| upwards, one colour scale."
     import matplotlib.pyplot as plt
     hists = data['hists'].log1p()
+    vmax = float(hists.max()) if hists.numel() else 1.
     fig, axs = plt.subplots(1, len(hists), figsize=(3 * len(hists) + 1, 2.6), squeeze=False, layout='constrained')
     for i, (h, ax) in enumerate(zip(hists, axs[0])):
-        im = ax.imshow(h.T.numpy(), origin='lower', aspect='auto', extent=(0, len(h), 0, hist_max), vmin=0, vmax=float(hists.max()))
+        im = ax.imshow(h.T.numpy(), origin='lower', aspect='auto', extent=(0, len(h), 0, hist_max), vmin=0, vmax=vmax)
         ax.set_title(f'layer {i}')
         if batches_per_epoch: epoch_axis(ax, math.ceil(len(h) / batches_per_epoch), batches_per_epoch, start=0)
         else: ax.set_xlabel('batch')
