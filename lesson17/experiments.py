@@ -17,7 +17,7 @@ from fastprogress.fastprogress import progress_bar
 from .data import get_dls
 from .learner import Callback, DeviceCB, MetricsCB, MomentumLearner, ProgressCB, set_seed
 from .model import GeneralRelu, get_model, init_weights, lsuv_init
-from .stats import ActivationStats, plot_stats
+from .stats import ActivationStats, plot_stats, plot_accuracy
 from .layernorm import LayerNorm
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, InstanceNorm
