@@ -48,18 +48,20 @@ class DivergenceError(FloatingPointError):
 
 class DivergenceCB(Callback):
     "Stop when a loss is not finite, or the training loss's running average passes `mult` × the first batch's loss."
-    order = 10  # after callbacks that act on the loss first, such as `LRFinderCB`
+    order = 10  # last, after any callback that changes the loss
     def __init__(self, mult=10.,  # how far above the first batch's loss the running average may go
                  mom=0.1,         # weight of the newest batch in the running average
                 ):
-        self.mult, self.mom, self.first, self.avg = mult, mom, None, None
+        self.mult, self.mom, self.first = mult, mom, None  # `first` is kept over fits: fine-tuning has the same mark
+
+    def before_fit(self, learn): self.avg = None
 
     def after_loss(self, learn):
         loss = learn.loss.item()
         if learn.training:
-            if self.first is None: self.first = self.avg = loss  # the model before any step
-            self.avg += self.mom * (loss - self.avg)
-        blown_up = learn.training and self.avg > self.mult * self.first
+            if self.first is None: self.first = loss  # the model's loss before any step
+            self.avg = loss if self.avg is None else self.avg + self.mom * (loss - self.avg)
+        blown_up = learn.training and self.first > 0 and self.avg > self.mult * self.first  # a loss that can't be negative
         if math.isfinite(loss) and not blown_up: return
         why = f"; its running average {self.avg:.3g} is over {self.mult:g}x the first batch's {self.first:.3g}" if blown_up else ''
         raise DivergenceError(
@@ -255,7 +257,7 @@ class LRFinderCB(Callback):
         self.sched = optim.lr_scheduler.ExponentialLR(learn.opt, self.gamma)
         self.lrs, self.losses, self.min = [], [], math.inf
 
-    def after_loss(self, learn):  # runs before `DivergenceCB` (order 10): the finder lets the loss grow
+    def after_loss(self, learn):
         if not learn.training: raise CancelEpochException()
         loss = learn.loss.item()
         self.lrs.append(learn.opt.param_groups[0]['lr']); self.losses.append(loss)
@@ -275,10 +277,12 @@ def plot_lr_find(lrs, losses, ax=None):
 
 def lr_find(learn, start_lr=1e-5, gamma=1.3, max_mult=3, max_epochs=10):
     "Run the learning-rate finder on `learn`, restore its model, and return the `LRFinderCB`."
-    state, n_rows = copy.deepcopy(learn.model.state_dict()), len(learn.history)
+    state, n_rows, cbs = copy.deepcopy(learn.model.state_dict()), len(learn.history), learn.cbs
+    learn.cbs = [cb for cb in cbs if not isinstance(cb, DivergenceCB)]  # the finder makes the loss blow up on purpose
     finder = LRFinderCB(gamma, max_mult)
     try: learn.fit(max_epochs, valid=False, cbs=[finder], lr=start_lr)
     finally:
         learn.model.load_state_dict(state)
+        learn.cbs = cbs
         del learn.history[n_rows:]  # the finder's epochs are not the model's
     return finder
