@@ -167,11 +167,11 @@ def reproduce(out=None,     # folder for each experiment's result, results.md an
     try:
         for name, what, lesson, kwargs in progress_bar(chosen) if IN_NOTEBOOK or sys.stdout.isatty() else chosen:
             args = json.loads(json.dumps(dict(kwargs, subset=subset)))  # as JSON stores them: tuples become lists
-            run = done.get(name) or (load_finished(out, name, args) if out is not None else None)
+            saved = load_finished(out, name, args) if out is not None else None
+            run = done.get(name) or saved
             note = 'of training, reused' if run else 'of training'
-            if run is None:
-                run = train(progress=False, **args)
-                if out is not None: write_json(dict(args=args, run=run), Path(out)/f'{name}.json')
+            if run is None: run = train(progress=False, **args)
+            if out is not None and saved is None: write_json(dict(args=args, run=run), Path(out)/f'{name}.json')  # at once
             seconds = sum(row['seconds'] for row in run['epochs'])
             results.append(dict(name=name, what=what, lesson=lesson, seconds=seconds, **run))
             print(f"{name:24} valid acc {run['final_valid_acc']:.4f}  ({seconds:.0f} s {note})", flush=True)
