@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['FILES', 'CLASSES', 'DEBIAN_PATH', 'cache_path', 'search_paths', 'DataError', 'read_idx_bytes',
-           'download_fashion_mnist', 'find_fashion_mnist', 'parse_idx', 'load_fashion_mnist', 'show_images',
-           'DataLoader', 'Normalize', 'DataLoaders', 'get_dls']
+           'download_fashion_mnist', 'check_env_data', 'find_fashion_mnist', 'parse_idx', 'load_fashion_mnist',
+           'show_images', 'DataLoader', 'Normalize', 'DataLoaders', 'get_dls']
 
 # %% ../nbs/00_data.ipynb #f3dfb0d9
-import gzip, hashlib, os, struct
+import gzip, hashlib, os, struct, zlib
 from pathlib import Path
 
 import torch
@@ -29,9 +29,9 @@ def cache_path():
     return Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'lesson17'/'fashion-mnist'
 
 def search_paths():
-    "The folders `find_fashion_mnist` looks in, in order."
+    "The folders `find_fashion_mnist` looks in, in order: only `$LESSON17_DATA` when it is set."
     env = os.environ.get('LESSON17_DATA')
-    return ([Path(env)] if env else []) + [DEBIAN_PATH, cache_path()]
+    return [Path(env)] if env else [DEBIAN_PATH, cache_path()]
 
 # %% ../nbs/00_data.ipynb #eab23af1
 class DataError(ValueError):
@@ -40,8 +40,11 @@ class DataError(ValueError):
 def read_idx_bytes(fn):
     "Decompress the gzip file `fn` and check its md5 against `FILES`; return the raw IDX bytes."
     fn = Path(fn)
-    try: raw = gzip.decompress(fn.read_bytes())
-    except (OSError, EOFError) as e:
+    if not fn.is_file(): raise DataError(f"{fn} is missing; get the data again")
+    try: packed = fn.read_bytes()
+    except OSError as e: raise DataError(f"{fn} can't be read ({e})") from None
+    try: raw = gzip.decompress(packed)
+    except (OSError, EOFError, zlib.error) as e:  # any damage to the gzip stream, header or trailer
         raise DataError(f"{fn} is not a complete gzip file ({e}); delete it and get the data again") from None
     md5 = hashlib.md5(raw).hexdigest()
     if md5 != FILES[fn.name]:
@@ -59,11 +62,20 @@ def download_fashion_mnist(dest):
     for name in FILES: os.replace(dest/'FashionMNIST'/'raw'/name, dest/name)
     return dest
 
+def check_env_data(path):
+    "Raise `DataError` naming `LESSON17_DATA` unless `path` holds all four files."
+    missing = [n for n in FILES if not (path/n).is_file()]
+    if not missing: return
+    what = ("does not exist" if not path.exists() else "is not a folder" if not path.is_dir()
+            else f"has none of {', '.join(missing)}" if len(missing) == len(FILES) else f"lacks {', '.join(missing)}")
+    raise DataError(f"LESSON17_DATA is set to {path}, which {what}; put the four Fashion-MNIST files there, or unset it")
+
 def find_fashion_mnist(download=True,  # try torchvision's download when no folder has the files
                        verify=True,    # check each file's md5 (about half a second)
                       ):
     "The first folder of `search_paths()` that holds all four files, verified."
     places = search_paths()
+    if os.environ.get('LESSON17_DATA'): check_env_data(places[0])
     path = next((p for p in places if all((p/n).is_file() for n in FILES)), None)
     if path is None and download:
         try: path = download_fashion_mnist(cache_path())
@@ -119,20 +131,21 @@ def show_images(xs, ys=None, ncols=8, size=1.2):
 class DataLoader:
     "Batches of `(x, y)` from tensors held in memory."
     def __init__(self, x, y,
-                 bs=256,         # batch size
-                 shuffle=False,  # a new random order each epoch
-                 tfm=None,       # applied to each batch of x, e.g. normalisation
+                 bs=256,           # batch size
+                 shuffle=False,    # a new random order each epoch
+                 tfm=None,         # applied to each batch of x, e.g. normalisation
+                 drop_last=False,  # leave out a last batch smaller than `bs`
                 ):
         if len(x) != len(y): raise ValueError(f"x has {len(x)} items but y has {len(y)}")
         if bs < 1: raise ValueError(f"bs must be at least 1, got {bs}")
-        self.x, self.y, self.bs, self.shuffle, self.tfm = x, y, bs, shuffle, tfm
+        self.x, self.y, self.bs, self.shuffle, self.tfm, self.drop_last = x, y, bs, shuffle, tfm, drop_last
 
-    def __len__(self): return (len(self.x) + self.bs - 1) // self.bs
+    def __len__(self): return len(self.x) // self.bs if self.drop_last else (len(self.x) + self.bs - 1) // self.bs
 
     def __iter__(self):
         n = len(self.x)
         idxs = torch.randperm(n) if self.shuffle else None
-        for i in range(0, n, self.bs):
+        for i in range(0, len(self) * self.bs, self.bs):
             if idxs is None: xb, yb = self.x[i:i + self.bs], self.y[i:i + self.bs]
             else:
                 j = idxs[i:i + self.bs]
@@ -155,13 +168,19 @@ def get_dls(bs=256,          # batch size for training; validation uses twice th
             subset=None,     # use only the first `subset` training and `subset//6` validation images
             path=None,       # folder of the four files; `find_fashion_mnist()` when None
             data=None,       # the tensors `load_fashion_mnist()` returned, to skip loading them again
+            drop_last=None,  # drop a short last training batch; None: only one of a single image
            ):
-    "Fashion-MNIST `DataLoaders`, training shuffled."
+    "Fashion-MNIST `DataLoaders`, training shuffled; validation keeps every image."
+    if bs < 1: raise ValueError(f"bs must be at least 1, got {bs}")
     x_train, y_train, x_valid, y_valid = data if data is not None else load_fashion_mnist(path)
     if subset is not None:
         if not 1 <= subset <= len(x_train): raise ValueError(f"subset must be in 1..{len(x_train)}, got {subset}")
         x_train, y_train = x_train[:subset], y_train[:subset]
         x_valid, y_valid = x_valid[:max(subset // 6, 1)], y_valid[:max(subset // 6, 1)]
+    if drop_last is None:  # BatchNorm can't train on one image once the feature maps are 1x1
+        drop_last = len(x_train) % bs == 1 and len(x_train) > 1
+        if drop_last: print(f"{len(x_train)} training images in batches of {bs} leave a last batch of one image, "
+                            "too few for BatchNorm: it is left out of each epoch")
     tfm = Normalize(x_train.mean().item(), x_train.std().item()) if normalize else None
-    return DataLoaders(DataLoader(x_train, y_train, bs, shuffle=True, tfm=tfm),
+    return DataLoaders(DataLoader(x_train, y_train, bs, shuffle=True, tfm=tfm, drop_last=drop_last),
                        DataLoader(x_valid, y_valid, bs*2, tfm=tfm))

@@ -15,16 +15,24 @@ from torch import nn
 from .learner import Callback, LiveFigure
 
 # %% ../nbs/02_stats.ipynb #66f7c44c
+def _check_module(m):
+    if not isinstance(m, nn.Module): raise TypeError(f"a hook needs an nn.Module, got {type(m).__name__}: {m!r}")
+
 class Hook:
     "Call `fn(hook, module, input, output)` after each forward pass of `m`."
-    def __init__(self, m, fn): self.handle = m.register_forward_hook(partial(fn, self))
+    def __init__(self, m, fn):
+        _check_module(m)
+        self.handle = m.register_forward_hook(partial(fn, self))
     def remove(self): self.handle.remove()
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
 class Hooks(list):
-    "A `Hook` on each module of `ms`, removed together."
-    def __init__(self, ms, fn): super().__init__(Hook(m, fn) for m in ms)
+    "A `Hook` on each module of `ms`, removed together; every one is checked before any is registered."
+    def __init__(self, ms, fn):
+        ms = list(ms)
+        for m in ms: _check_module(m)
+        super().__init__(Hook(m, fn) for m in ms)
     def remove(self):
         for h in self: h.remove()
     def __enter__(self): return self

@@ -1,6 +1,8 @@
 "The `lesson17` console script, run as a user would run it."
-import json, subprocess, sys
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
+
+import pytest
 
 BIN = Path(sys.executable).parent/'lesson17'
 
@@ -26,6 +28,9 @@ def test_finetune_epochs_are_numbered_on_and_stats_png_written(tmp_path):
     assert r.returncode == 0, r.stderr
     results = json.loads((tmp_path/'r.json').read_text())
     assert [e['epoch'] for e in results['epochs']] == [0, 1]
+    table = [l.split()[0] for l in r.stdout.splitlines()]  # numbered on in the console table too
+    assert table[:5] == ['epoch', '0', 'fine-tuning', 'epoch', '1'], r.stdout
+    assert not any(c in r.stdout for c in '\r\x1b█')  # piped: no progress-bar residue
     assert results['config']['norm'] == 'group' and results['config']['groups'] == 2
     assert (tmp_path/'s.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
@@ -37,7 +42,7 @@ def test_unknown_norm_lists_the_known_ones():
 
 
 def test_bad_numbers_are_errors():
-    for args, words in ((['--bs', '0'], '--bs must be at least 1'), (['--lr', '-1'], '--lr must be positive'),
+    for args, words in ((['--bs', '0'], 'bs must be at least 1'), (['--lr', '-1'], 'lr must be a finite number above 0'),
                         (['--norm', 'group', '--groups', '3', '--subset', '600'], 'groups do not divide')):
         r = run('train', *args)
         assert r.returncode == 2 and words in r.stderr, (args, r.stderr)
@@ -55,3 +60,147 @@ def test_reproduce_one_experiment_writes_the_table(tmp_path):
 def test_reproduce_unknown_experiment():
     r = run('reproduce', '--only', 'nonsense')
     assert r.returncode == 2 and 'unknown experiments' in r.stderr
+
+
+def fails(*args, status=2, env=None):
+    "Run the console script expecting a quick failure: the exit status, no traceback, one `lesson17 CMD: ` line."
+    r = subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=60, env=env)  # seconds, not a run
+    assert r.returncode == status, (args, r.returncode, r.stderr)
+    assert 'Traceback' not in r.stderr and 'valid_acc' not in r.stdout, (args, r.stderr)  # no training happened
+    assert r.stderr.startswith(f'lesson17 {args[0]}: '), r.stderr
+    return r.stderr
+
+
+def test_bad_arguments_are_refused_before_training(tmp_path):
+    (tmp_path/'file').write_text('')
+    for args, words in ((['--lr', 'nan'], 'lr must be a finite number above 0, got nan'),
+                        (['--lr', 'inf'], 'lr must be a finite number above 0, got inf'),
+                        (['--finetune-lr', '-1', '--finetune-epochs', '2'], 'finetune_lr must be a finite number above 0, got -1.0'),
+                        (['--finetune-lr', '0'], 'finetune_lr must be a finite number above 0, got 0.0'),
+                        (['--nfs', '-3'], 'nfs must be one or more filter counts of at least 1, got [-3]'),
+                        (['--json', str(tmp_path)], f'json: {tmp_path} is a folder, not a file name'),
+                        (['--json', str(tmp_path/'file'/'r.json')], f"is under {tmp_path/'file'}, which is a file"),
+                        (['--json', '/sys/lesson17-test.json'], "json: can't write /sys/lesson17-test.json"),
+                        (['--stats', str(tmp_path/'s.txt')], "stats: matplotlib can't save .txt; use one of")):
+        assert words in fails('train', *args), args
+    assert f'out: {tmp_path/"file"} is a file, not a folder' in fails('reproduce', '--only', 'layernorm', '--out', str(tmp_path/'file'))
+
+
+def test_stats_without_matplotlib(tmp_path):
+    (tmp_path/'matplotlib').mkdir()
+    (tmp_path/'matplotlib'/'__init__.py').write_text("raise ImportError('No module named matplotlib')")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')]))
+    assert 'stats: needs matplotlib, which is not installed' in fails('train', '--stats', str(tmp_path/'s.png'), env=env)
+
+
+def test_lesson17_data_that_is_wrong_is_an_error_not_a_fallback(tmp_path):
+    empty = tmp_path/'empty'; empty.mkdir()
+    some = tmp_path/'some'; some.mkdir()
+    shutil.copy('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz', some)
+    for place, words in ((tmp_path/'nowhere', 'which does not exist'), (empty, 'which has none of train-images-idx3-ubyte.gz'),
+                         (some, 'which lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz;')):
+        msg = fails('train', '--subset', '600', env=dict(os.environ, LESSON17_DATA=str(place)))
+        assert f'LESSON17_DATA is set to {place}, {words}' in msg
+
+
+def test_damaged_data_is_a_clear_error(tmp_path):
+    for name in ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'):
+        shutil.copy(f'/usr/share/datasets/fashion-mnist/{name}', tmp_path)
+    fn = tmp_path/'t10k-labels-idx1-ubyte.gz'
+    raw = bytearray(fn.read_bytes()); raw[3000] ^= 0x10  # inside the deflate stream: zlib.error, before the fix
+    fn.write_bytes(bytes(raw))
+    msg = fails('train', '--subset', '600', env=dict(os.environ, LESSON17_DATA=str(tmp_path)))
+    assert f'{fn} ' in msg and 'get the data again' in msg
+
+
+def test_no_data_anywhere_is_one_message(tmp_path):
+    "As the console script's `main`, with the Debian folder and the download out of reach."
+    code = ("import sys, pathlib, lesson17.data as d\n"
+            f"d.DEBIAN_PATH = pathlib.Path({str(tmp_path/'debian')!r})\n"
+            "def offline(dest): raise OSError('no network')\n"
+            "d.download_fashion_mnist = offline\n"
+            "from lesson17.cli import main\n"
+            "sys.exit(main(['train', '--subset', '600']))")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path/'cache')); env.pop('LESSON17_DATA', None)
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 1 and 'Traceback' not in r.stderr
+    assert r.stderr.startswith('lesson17 train: error: Fashion-MNIST not found') and 'LESSON17_DATA' in r.stderr
+
+
+def test_divergence_stops_with_a_message_and_writes_no_json(tmp_path):
+    out = tmp_path/'r.json'
+    msg = fails('train', '--norm', 'torch-batch', '--lr', '100', '--subset', '2000', '--epochs', '3', '--json', str(out), status=1)
+    assert msg.startswith('lesson17 train: error: the loss became ') and msg.strip().endswith('Try a lower learning rate.')
+    assert len(msg.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_a_last_batch_of_one_image_is_dropped_with_a_deep_model():
+    r = run('train', '--norm', 'torch-batch', '--nfs', '8', '16', '32', '64', '128', '--subset', '1025', '--bs', '256', '--epochs', '1')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count('a last batch of one image') == 1
+
+
+def test_version_help_and_experiment_names():
+    from lesson17 import __version__
+    from lesson17.recipes import EXPERIMENTS
+    assert run('--version').stdout.strip() == f'lesson17 {__version__}'
+    assert 'LESSON17_DATA' in run('--help').stdout.replace('\n', ' ')
+    help = run('reproduce', '--help').stdout
+    for name, *_ in EXPERIMENTS: assert f'\n  {name} ' in help
+
+
+def test_help_imports_no_torch():
+    "`lesson17 --help` starts at once: building the parser imports neither torch nor the experiments."
+    code = "import sys; from lesson17.cli import parser; parser(); print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'numpy', 'matplotlib') or m == 'lesson17.experiments'))"
+    assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60).stdout.strip() == '[]'
+
+
+def test_cli_options_are_trains():
+    import inspect
+    from lesson17.cli import parser
+    from lesson17.experiments import ACTS, NORMS, train
+    actions = {a.dest: a for a in parser()._subparsers._group_actions[0].choices['train']._actions}
+    assert tuple(actions['norm'].choices) == tuple(NORMS) and tuple(actions['act'].choices) == tuple(ACTS)
+    for name, p in inspect.signature(train).parameters.items():
+        if name in actions and name not in ('stats', 'json', 'subset'):
+            assert actions[name].default == (list(p.default) if name == 'nfs' else p.default), name
+
+
+def test_a_bug_still_shows_its_traceback(monkeypatch):
+    from lesson17 import cli, experiments
+    def bug(**kwargs): raise RuntimeError('a bug')
+    monkeypatch.setattr(experiments, 'train', bug)
+    with pytest.raises(RuntimeError, match='a bug'): cli.main(['train'])
+
+
+def interrupt_when(p, ready, timeout=120):
+    "Send Ctrl-C to process `p` once `ready()` is true; return its exit status, stdout and stderr."
+    start = time.monotonic()
+    while not ready():
+        assert p.poll() is None and time.monotonic() - start < timeout, 'finished or stuck before the interrupt'
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    return p.returncode, out, err
+
+
+def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
+    # 50001 images in batches of 250 leave one over: get_dls says so just before training starts
+    p = subprocess.Popen([str(BIN), 'train', '--subset', '50001', '--bs', '250', '--json', str(tmp_path/'r.json')],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    status, out, err = interrupt_when(p, lambda: 'last batch of one image' in p.stdout.readline())
+    assert status == 130 and err == 'lesson17 train: interrupted\n' and not (tmp_path/'r.json').exists()
+
+
+def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_path):
+    args = ['reproduce', '--only', 'layernorm', 'closing-torch', '--subset', '3000', '--out', str(tmp_path)]
+    p = subprocess.Popen([str(BIN), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    status, out, err = interrupt_when(p, (tmp_path/'layernorm.json').exists)
+    assert status == 130 and 'Traceback' not in err
+    assert f'stopped after 1 of 2 experiments; finished: layernorm, kept in {tmp_path}; the same command again goes on' in err
+    assert err.strip().endswith('lesson17 reproduce: interrupted')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['layernorm.json']  # no temporary files left
+    r = run('reproduce', '--only', 'layernorm', '--subset', '3000', '--out', str(tmp_path))
+    assert r.returncode == 0 and 'of training, reused' in r.stdout
+    [result] = json.loads((tmp_path/'results.json').read_text())
+    assert result['name'] == 'layernorm' and result['config']['subset'] == 3000

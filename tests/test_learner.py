@@ -86,3 +86,80 @@ def test_lr_find_restores_the_model():
 
 def test_fit_rejects_zero_epochs():
     with pytest.raises(ValueError, match='n_epochs must be at least 1'): Learner(toy_model(), toy_dls()).fit(0)
+
+
+def test_divergence_is_a_floating_point_error_that_says_lower_the_lr():
+    from lesson17.learner import DivergenceError
+    set_seed(0)
+    with pytest.raises(DivergenceError, match='Try a lower learning rate') as e: Learner(toy_model(), toy_dls(), lr=1e30).fit(1)
+    assert isinstance(e.value, FloatingPointError)  # notebooks catch FloatingPointError
+
+
+class ScaleLoss(Callback):
+    "Multiply the training loss by `scale[iter]` (a finite loss that blows up, or one spike)."
+    def __init__(self, scale): self.scale = scale
+    def after_loss(self, learn):
+        if learn.training: learn.loss = learn.loss * self.scale(learn.iter)
+
+
+def test_a_finite_loss_that_blows_up_stops_the_fit():
+    "The running average passing 10x the first batch's loss stops training, though every loss is finite."
+    learn = Learner(toy_model(), toy_dls(), cbs=[MetricsCB(), ScaleLoss(lambda i: 1 if i < 2 else 1000.)])
+    with pytest.raises(FloatingPointError, match=r'epoch 0, batch 2 .*running average .* over 10x the first batch'): learn.fit(3)
+    assert learn.history == []  # no row for a diverged epoch
+
+
+def test_one_spike_does_not_stop_the_fit():
+    "A single batch at 50x (a small unlucky batch) moves the running average only 5x: training goes on."
+    learn = Learner(toy_model(), toy_dls(), cbs=[MetricsCB(), ScaleLoss(lambda i: 50. if i == 3 else 1.)])
+    learn.fit(1)
+    assert len(learn.history) == 1
+
+
+def test_history_goes_on_over_fits_in_the_table_too(capsys):
+    from lesson17.learner import ProgressCB
+    learn = Learner(toy_model(), toy_dls(), cbs=[MetricsCB(), ProgressCB(plot=False)])
+    learn.fit(2); learn.fit(1, lr=0.01)
+    assert [row['epoch'] for row in learn.history] == [0, 1, 2]
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: plain lines, no progress bars
+    assert [l.split()[0] for l in lines] == ['epoch', '0', '1', 'epoch', '2']
+    assert not any(c in ''.join(lines) for c in '\r\x1b█')
+
+
+def test_lr_find_leaves_the_history_and_may_let_the_loss_grow_far():
+    class Grow(Callback):  # the loss grows 2x a batch during the search, as a blow-up would
+        def before_fit(self, learn): self.n = 0
+        def after_loss(self, learn): self.n += 1; learn.loss = learn.loss * 2. ** self.n
+    learn = Learner(toy_model(), toy_dls(), cbs=[MetricsCB()])
+    learn.fit(1)
+    grow = Grow(); learn.cbs.append(grow)
+    finder = lr_find(learn, max_mult=1000, max_epochs=3)  # far past DivergenceCB's 10x
+    learn.cbs.remove(grow)
+    assert max(finder.losses) > 100 * finder.losses[0]
+    assert [row['epoch'] for row in learn.history] == [0]
+    learn.fit(1)
+    assert [row['epoch'] for row in learn.history] == [0, 1]
+
+
+def test_a_callback_failing_in_before_fit_shows_its_own_error():
+    "ActivationStats given a layer that is not a module: its own TypeError, not an AttributeError from its cleanup."
+    model = toy_model()
+    with pytest.raises(TypeError, match='a hook needs an nn.Module, got str'):
+        Learner(model, toy_dls(), cbs=[ActivationStats(layers=[model[0], 'conv'])]).fit(1)
+    assert all(len(m._forward_hooks) == 0 for m in model.modules())
+
+
+def test_callbacks_started_before_a_failing_one_are_cleaned_up():
+    class Broken(Callback):
+        def before_fit(self, learn): raise RuntimeError('no device')
+    model = toy_model()
+    with pytest.raises(RuntimeError, match='no device'): Learner(model, toy_dls(), cbs=[ActivationStats(), Broken()]).fit(1)
+    assert all(len(m._forward_hooks) == 0 for m in model.modules())  # ActivationStats (order -1) started: cleaned
+
+
+def test_hooks_refuse_a_non_module_before_registering_any():
+    from lesson17.stats import Hook, Hooks
+    model = toy_model()
+    with pytest.raises(TypeError, match='got int'): Hooks([model[0], model[2], 3], lambda *a: None)
+    with pytest.raises(TypeError, match='got NoneType'): Hook(None, lambda *a: None)
+    assert all(len(m._forward_hooks) == 0 for m in model.modules())
