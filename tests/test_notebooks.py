@@ -2,6 +2,7 @@
 import json, re, shutil, subprocess, sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,6 @@ def test_readme_in_step_with_index():
 @pytest.mark.parametrize('path', sorted((ROOT/'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
 def test_stored_in_the_form_jupyterlab_saves(path):
     "A student's first save in JupyterLab (nbformat's writer) must not rewrite the file: every source a list of lines."
-    nbformat = pytest.importorskip('nbformat')
     text = path.read_text()
     assert nbformat.writes(nbformat.reads(text, as_version=4)) + '\n' == text, \
         f'{path.name} is not in canonical form: rewrite it with nbformat (sources as lists of lines), then nbdev_clean'
