@@ -188,20 +188,22 @@ def interrupt_when(p, ready, timeout=120):
 def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
     # 50001 images in batches of 250 leave one over: get_dls says so just before training starts
     p = subprocess.Popen([str(BIN), 'train', '--subset', '50001', '--bs', '250', '--json', str(tmp_path/'r.json')],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PYTHONUNBUFFERED='1'))   # each line as it is printed, not at exit
     status, out, err = interrupt_when(p, lambda: 'last batch of one image' in p.stdout.readline())
     assert status == 130 and err == 'lesson17 train: interrupted\n' and not (tmp_path/'r.json').exists()
 
 
 def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_path):
-    args = ['reproduce', '--only', 'layernorm', 'closing-torch', '--subset', '3000', '--out', str(tmp_path)]
+    # closing-torch takes seconds on 20,000 images, time enough to interrupt it after layernorm is kept
+    args = ['reproduce', '--only', 'layernorm', 'closing-torch', '--subset', '20000', '--out', str(tmp_path)]
     p = subprocess.Popen([str(BIN), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     status, out, err = interrupt_when(p, (tmp_path/'layernorm.json').exists)
     assert status == 130 and 'Traceback' not in err
     assert f'stopped after 1 of 2 experiments; finished: layernorm, kept in {tmp_path}; the same command again goes on' in err
     assert err.strip().endswith('lesson17 reproduce: interrupted')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['layernorm.json']  # no temporary files left
-    r = run('reproduce', '--only', 'layernorm', '--subset', '3000', '--out', str(tmp_path))
+    r = run('reproduce', '--only', 'layernorm', '--subset', '20000', '--out', str(tmp_path))
     assert r.returncode == 0 and 'of training, reused' in r.stdout
     [result] = json.loads((tmp_path/'results.json').read_text())
-    assert result['name'] == 'layernorm' and result['config']['subset'] == 3000
+    assert result['name'] == 'layernorm' and result['config']['subset'] == 20000
