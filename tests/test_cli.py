@@ -174,6 +174,11 @@ def test_a_bug_still_shows_its_traceback(monkeypatch):
     with pytest.raises(RuntimeError, match='a bug'): cli.main(['train'])
 
 
+def ctrl_c_works():
+    "For Popen: a shell that runs the tests in the background starts them with Ctrl-C ignored; a terminal user's has it on."
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when(p, ready, timeout=120):
     "Send Ctrl-C to process `p` once `ready()` is true; return its exit status, stdout and stderr."
     start = time.monotonic()
@@ -188,7 +193,7 @@ def interrupt_when(p, ready, timeout=120):
 def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
     # 50001 images in batches of 250 leave one over: get_dls says so just before training starts
     p = subprocess.Popen([str(BIN), 'train', '--subset', '50001', '--bs', '250', '--json', str(tmp_path/'r.json')],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_works,
                          env=dict(os.environ, PYTHONUNBUFFERED='1'))   # each line as it is printed, not at exit
     status, out, err = interrupt_when(p, lambda: 'last batch of one image' in p.stdout.readline())
     assert status == 130 and err == 'lesson17 train: interrupted\n' and not (tmp_path/'r.json').exists()
@@ -197,7 +202,7 @@ def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
 def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_path):
     # closing-torch takes seconds on 20,000 images, time enough to interrupt it after layernorm is kept
     args = ['reproduce', '--only', 'layernorm', 'closing-torch', '--subset', '20000', '--out', str(tmp_path)]
-    p = subprocess.Popen([str(BIN), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([str(BIN), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_works)
     status, out, err = interrupt_when(p, (tmp_path/'layernorm.json').exists)
     assert status == 130 and 'Traceback' not in err
     assert f'stopped after 1 of 2 experiments; finished: layernorm, kept in {tmp_path}; the same command again goes on' in err
