@@ -4,7 +4,9 @@
    `show_doc` cells added, links to the library's symbols added.
 2. `stage` turns what is left for Quarto into plain notebooks for mkdocs-jupyter: the front
    matter becomes a title, `#|` lines go (their `echo`/`output`/`include` honoured), show_doc
-   output becomes markdown, and links to the nbdev site point at this one.
+   output becomes markdown, and links to the nbdev site point at this one. A notebook with
+   sliders is run up to its last one, so that each slider's pages (every position's picture
+   and text) are computed by this code and shown as HTML that needs no kernel.
 3. mkdocs-material builds _docs/ with the pages in lesson order; MathJax is copied in.
 
 Run it with `make docs`, which first installs docs/package.json's browser files from npm.
@@ -26,6 +28,7 @@ ASSETS = {'mathjax.js': DOCS/'mathjax.js',               # copied into _docs/ass
           'mathjax': NPM/'mathjax/es5',                  # nothing comes from a CDN
           'iframe-worker.js': NPM/'iframe-worker/shim/index.js'}
 WIDGET_NOTE = '(An interactive widget: run this notebook in Jupyter to use it.)'
+WIDGET = 'application/vnd.jupyter.widget-view+json'
 
 
 def notebooks(nbs=ROOT/'nbs'):
@@ -53,13 +56,41 @@ def relink(text, site_url):
     return re.sub(r'(\]\([^)\s]*\))\{[^}\n]*\}', r'\1', text.replace(site_url, ''))
 
 
+def plain_title(title):
+    "A title for the nav and the browser tab, which show text only: `code` keeps its words, loses its backticks"
+    return re.sub(r'`([^`]*)`', r'\1', title)
+
+
 def md_cell(like, source):
     "A markdown cell to stand in place of the cell `like`"
     return {**{k: like[k] for k in ('id',) if k in like}, 'cell_type': 'markdown', 'metadata': {}, 'source': source}
 
 
-def stage_cell(c, site_url):
-    "What mkdocs-jupyter should see of a processed cell: a cell, or None to leave it out"
+def explorer_pages(nb_path):
+    """Run the notebook's code up to its last widget, here and now, and return the HTML each widget cell's result
+    brings (`lesson17.viz.Explorer.html`: every slider position's page, computed by this code), keyed by the cell's
+    source without its `#|` lines. Empty for a notebook without widgets."""
+    cells = [c for c in json.loads(Path(nb_path).read_text())['cells'] if c['cell_type'] == 'code']
+    wanted = [i for i, c in enumerate(cells) if any(WIDGET in o.get('data', {}) for o in c.get('outputs', []))]
+    if not wanted: return {}
+    from execnb.shell import CaptureShell
+    cwd = os.getcwd()
+    os.chdir(Path(nb_path).parent)   # as nbdev_test runs it
+    try:
+        shell, pages = CaptureShell(), {}
+        for i, c in enumerate(cells[:wanted[-1] + 1]):
+            d, src = directives(''.join(c['source']))
+            if d.get('eval') == 'false': continue
+            outs = shell.run(src)
+            if shell.exc: raise RuntimeError(f'{Path(nb_path).name}: a cell failed while computing its widgets:\n{src}') from shell.exc
+            html = [o['data']['text/html'] for o in outs if WIDGET in o.get('data', {}) and 'text/html' in o['data']]
+            if i in wanted and html: pages[src] = html[-1]
+        return pages
+    finally: os.chdir(cwd)
+
+
+def stage_cell(c, site_url, pages=None):
+    "What mkdocs-jupyter should see of a processed cell: a cell, or None to leave it out; `pages` from `explorer_pages`"
     src = ''.join(c.get('source', ''))
     if c['cell_type'] == 'raw' and src.startswith('---'):   # nbdev's front matter, from `# title` and `> ...`
         fm = yaml.safe_load(src.strip().strip('-')) or {}
@@ -73,8 +104,8 @@ def stage_cell(c, site_url):
     if d.get('output') == 'asis' and d.get('echo') == 'false':   # show_doc: its markdown goes in the page
         return md_cell(c, relink('\n'.join(''.join(o['data']['text/markdown']) for o in outs
                                              if 'text/markdown' in o.get('data', {})), site_url))
-    for o in outs:   # nbdev_clean drops widget state, so a widget can only be named, not shown
-        if 'application/vnd.jupyter.widget-view+json' in o.get('data', {}): o['data'] = {'text/plain': WIDGET_NOTE}
+    for o in outs:   # a widget needs a kernel; an explorer's pages, computed for this build, work without one
+        if WIDGET in o.get('data', {}): o["data"] = {"text/html": pages[src]} if src in (pages or {}) else {'text/plain': WIDGET_NOTE}
     meta = {**c.get('metadata', {}), **({'transient': {'remove_source': True}} if d.get('echo') == 'false' else {})}
     return {**c, 'source': src, 'outputs': outs, 'metadata': meta}
 
@@ -88,12 +119,13 @@ def stage(nbs, proc):
     nav = []
     for p in nbs:
         nb = json.loads((proc/p.name).read_text())
-        nb['cells'] = [c for c in (stage_cell(c, site_url) for c in nb['cells']) if c]
+        pages = explorer_pages(p)
+        nb['cells'] = [c for c in (stage_cell(c, site_url, pages) for c in nb['cells']) if c]
         nb['metadata'].pop('widgets', None)   # else the page loads the widget manager from a CDN
         name = html_name(p).replace('.html', '.ipynb')
         (PAGES/name).write_text(json.dumps(nb, indent=1))
         h1 = re.search(r'^# (.+)$', ''.join(nb['cells'][0]['source']), re.M) if nb['cells'] else None
-        nav.append({h1[1] if h1 else p.stem: name})
+        nav.append({plain_title(h1[1]) if h1 else p.stem: name})
     if not (PAGES/'index.ipynb').exists():   # no nbs/index.ipynb (yet): a contents page instead
         links = ''.join(f'1. [{t}]({f})\n' for o in nav for t, f in o.items())
         (PAGES/'index.md').write_text(f'# {cfg.title}\n\n{cfg.description}\n\n{links}')

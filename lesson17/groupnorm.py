@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from .layernorm import normalize, LayerNorm, is_count, is_number, check_arg, check_dtype
 from .batchnorm import BatchNorm
+from .viz import explore, selection_slider
 
 # %% ../nbs/07_norm_zoo.ipynb #1cc2205c
 def check_nchw(layer, x, nf):
@@ -142,24 +143,19 @@ def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
 
 # %% ../nbs/07_norm_zoo.ipynb #274964e5
 def norm_explorer(shape=(6, 8, 4, 4)):
-    "Buttons to choose a norm and a slider described 'groups', redrawing `plot_norm_block`."
+    "Buttons to choose a norm and a slider described 'groups' over `plot_norm_block` and `describe_norm`, drawn first for every choice."
     import matplotlib.pyplot as plt
     import ipywidgets as widgets
-    from lesson17.lerp import _figure_view
-    c = shape[1]
+    divisors = [g for g in range(1, shape[1] + 1) if shape[1] % g == 0]
     choice = widgets.ToggleButtons(options=NORMS, value='GroupNorm', description='norm')
-    groups = widgets.SelectionSlider(options=[g for g in range(1, c + 1) if c % g == 0], value=2, description='groups')
-    text = widgets.HTML()
+    groups = selection_slider('groups', divisors, 2 if 2 in divisors else 1, fmt='{}')
     fig, ax = plt.subplots(figsize=(4, 4))
-    plot_norm_block(choice.value, shape, groups.value, ax=ax)  # lay the figure out once
-    out, show = _figure_view(fig)
-    def redraw(change=None):
-        groups.disabled = choice.value != 'GroupNorm'
-        plot_norm_block(choice.value, shape, groups.value, ax=ax)
-        text.value = f"<code>{describe_norm(choice.value, shape, groups.value)}</code>"
-        show()
-    choice.observe(redraw, names='value'); groups.observe(redraw, names='value')
-    redraw()
-    box = widgets.VBox([choice, groups, text, out])
-    box.choice, box.slider, box.text, box.figure = choice, groups, text, fig
-    return box
+    plot_norm_block(choice.value, shape, groups.value, ax=ax); fig.tight_layout()  # lay the figure out once
+    def draw(norm, g):
+        plot_norm_block(norm, shape, g, ax=ax)
+        return f"<code>{describe_norm(norm, shape, g)}</code>"
+    def same(norm, g): return (norm, g if norm == 'GroupNorm' else 1)  # only GroupNorm has groups
+    explorer = explore(draw, fig, groups, choice, same)
+    def only_for_groupnorm(change): groups.disabled = change.new != 'GroupNorm'
+    choice.observe(only_for_groupnorm, names='value')
+    return explorer

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['set_seed', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'TrainCB',
-           'DivergenceError', 'DivergenceCB', 'Learner', 'MetricsCB', 'LiveFigure', 'format_row', 'ProgressCB',
-           'default_device', 'DeviceCB', 'MomentumTrainCB', 'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
+           'DivergenceError', 'DivergenceCB', 'Learner', 'MetricsCB', 'format_row', 'ProgressCB', 'default_device',
+           'DeviceCB', 'MomentumTrainCB', 'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/01_learner.ipynb #96282695
 import copy, math, random, sys, time
@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, optim
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
+
+from .viz import LiveFigure
 
 # %% ../nbs/01_learner.ipynb #3d768692
 def set_seed(seed=42,             # the seed for python, numpy and torch
@@ -158,17 +160,6 @@ class MetricsCB(Callback):
             self.rows.append(self.row)
 
 # %% ../nbs/01_learner.ipynb #ee845a03
-class LiveFigure:
-    "Show a matplotlib figure once in a notebook, then redraw it in place with `update`."
-    def __init__(self, fig):
-        from IPython.display import display
-        import matplotlib.pyplot as plt
-        self.fig = fig
-        plt.close(fig)  # we display it ourselves; stop the inline backend showing it again
-        self.handle = display(fig, display_id=True)
-
-    def update(self): self.handle.update(self.fig)
-
 def format_row(row):
     "Strings for a metrics row: 4 decimals for loss and accuracy, 1 for seconds."
     return [str(v) if k == 'epoch' else f'{v:.1f}' if k == 'seconds' else f'{v:.4f}' for k, v in row.items()]

@@ -12,7 +12,8 @@ from functools import partial
 
 import torch
 from torch import nn
-from .learner import Callback, LiveFigure
+from .learner import Callback
+from .viz import LiveFigure
 
 # %% ../nbs/02_stats.ipynb #66f7c44c
 def _check_module(m):

@@ -5,7 +5,10 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from lesson17.lerp import CONVENTIONS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer
+import numpy as np
+from PIL import Image
+
+from lesson17.lerp import CONVENTIONS, WEIGHTS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer
 from lesson17.groupnorm import NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
 from lesson17.batchnorm import BatchNorm
 from lesson17.layernorm import LayerNorm
@@ -51,37 +54,55 @@ def test_conventions():
 
 
 def quietly(f):
-    "Run `f` with the Output widget's display (printed outside a kernel) silenced."
-    with contextlib.redirect_stdout(io.StringIO()): return f()
+    "Run `f` with the progress bar (printed outside a notebook) silenced."
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()): return f()
 
 
-def test_lerp_explorer_redraws_when_the_slider_moves():
+def plotted(png):
+    "The pixels of a page's picture"
+    return torch.tensor(np.asarray(Image.open(io.BytesIO(png)).convert('RGB')))
+
+
+def test_lerp_explorer_has_a_page_for_every_weight():
     w = quietly(lerp_explorer)
-    assert w.slider.description == 'weight'
-    before = (w.text.value, w.figure.axes[0].lines[2].get_xdata().copy())
-    quietly(lambda: setattr(w.slider, 'value', 0.9))
-    assert '0.90' in w.text.value and w.text.value != before[0]
-    torch.testing.assert_close(torch.tensor(w.figure.axes[0].lines[2].get_xdata()), lerp(torch.tensor([5., 0., 8.]), torch.tensor([15., 10., 2.]), 0.9))
+    assert w.slider.description == 'weight' and [v for _, v in w.slider.options] == list(WEIGHTS)
+    before = w.page
+    w.slider.value = 0.9
+    assert w.text.endswith(f'0.90) = {[round(v, 2) for v in lerp(torch.tensor([5., 0., 8.]), torch.tensor([15., 10., 2.]), 0.9).tolist()]}</code>')
+    assert w.picture != before[1] and len({p for _, p in w.pages[0]}) == 101
 
 
-def test_momentum_explorer_redraws_on_slider_and_convention():
+def test_momentum_explorer_pages_agree_with_ewma_in_both_conventions():
     values, truth = torch.randn(80), torch.zeros(80)
     w = quietly(lambda: momentum_explorer(values, truth))
-    assert w.slider.description == 'momentum'
-    line = lambda: torch.tensor(w.figure.axes[0].lines[1].get_ydata())
-    quietly(lambda: setattr(w.slider, 'value', 0.3))
-    torch.testing.assert_close(line(), ewma(values, 0.3))
-    quietly(lambda: setattr(w.convention, 'value', CONVENTIONS[1]))
-    torch.testing.assert_close(line(), ewma(values, 0.7))
-    assert 'new value weight 0.70' in w.text.value
+    assert w.slider.description == 'momentum' and list(w.choice.options) == list(CONVENTIONS)
+    w.slider.value = 0.3
+    assert f'last average {ewma(values, 0.3)[-1]:.3f}' in w.text
+    w.choice.value = CONVENTIONS[1]
+    assert 'new value weight 0.70' in w.text and f'last average {ewma(values, 0.7)[-1]:.3f}' in w.text
+    assert not torch.equal(plotted(w.picture), plotted(w.pages[0][30][1]))
 
 
-def test_norm_explorer_redraws_and_agrees_with_describe_norm():
+def test_norm_explorer_agrees_with_describe_norm():
     w = quietly(norm_explorer)
-    quietly(lambda: setattr(w.slider, 'value', 4))
-    assert describe_norm('GroupNorm', (6, 8, 4, 4), 4) in w.text.value
-    quietly(lambda: setattr(w.choice, 'value', 'BatchNorm'))
-    assert w.slider.disabled and 'reduce dims (0, 2, 3)' in w.text.value
+    w.slider.value = 4
+    assert describe_norm('GroupNorm', (6, 8, 4, 4), 4) in w.text
+    w.choice.value = 'BatchNorm'
+    assert w.slider.disabled and 'reduce dims (0, 2, 3)' in w.text
+
+
+def test_explorer_links_run_in_the_browser_and_embed():
+    "Every slider and choice is linked to its stack by a `jslink` (no kernel), and the embedded HTML carries every page."
+    w = quietly(norm_explorer)
+    links = {(l.source[0].model_id, l.source[1], l.target[1]) for l in w.links}
+    assert (w.slider.model_id, 'index', 'selected_index') in links and (w.choice.model_id, 'index', 'selected_index') in links
+    html = w.embed_html()
+    assert html.count('"JSLinkModel"') + html.count('"LinkModel"') >= len(w.links)
+    assert html.count('"ImageModel"') == len({p for row in w.pages for _, p in row})
+
+
+def test_explorers_refuse_a_start_between_positions():
+    with pytest.raises(ValueError, match="weight must be one of the slider's values"): lerp_explorer(weight=0.505)
 
 
 @pytest.mark.parametrize('norm', NORMS)

@@ -61,3 +61,10 @@ def test_stored_in_the_form_jupyterlab_saves(path):
     text = path.read_text()
     assert nbformat.writes(nbformat.reads(text, as_version=4)) + '\n' == text, \
         f'{path.name} is not in canonical form: rewrite it with nbformat (sources as lists of lines), then nbdev_clean'
+
+
+@pytest.mark.parametrize('path', sorted((ROOT/'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_no_stored_widget_state(path):
+    "Widget state (every explorer's pages, again, for every widget made) would add megabytes per run; the outputs carry the pages."
+    assert 'widgets' not in json.loads(path.read_text())['metadata'], \
+        f'{path.name} stores widget state: run notebooks with `jupyter nbconvert --execute --ExecutePreprocessor.store_widget_state=False`'
