@@ -30,7 +30,9 @@ browser:
 	  $(APT_INSTALL) chromium || { apt-get update -q && $(APT_INSTALL) chromium; }; fi
 	@command -v chromium >/dev/null || { echo "chromium is missing: install Debian's chromium package"; exit 1; }
 
+# Trusted notebooks: in the slideshow, the sliders are the explorers' HTML copies, whose script needs trust.
 lab: data
+	$(BIN)/jupyter trust nbs/*.ipynb
 	$(BIN)/jupyter lab --notebook-dir=nbs --ServerApp.port=$(PORT) $(if $(ROOT),--allow-root) --no-browser
 
 test: data browser export-check clean-check nbtest pytest

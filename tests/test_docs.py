@@ -129,3 +129,58 @@ def test_search_finds_a_page(site, browser):
     assert f'/{name}' in found, (word, found)
     assert not errors, errors
     assert [u for u in requests if not u.startswith((site, 'data:', 'blob:'))] == []
+
+
+def notebook_title(name):
+    "The title of the notebook behind page `name`: its first `# ` heading"
+    nb = next(p for p in (ROOT/'nbs').glob('*.ipynb') if re.sub(r'^\d+[a-zA-Z0-9]*_', '', p.stem.lower()) + '.html' == name)
+    first = ''.join(next(c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown')['source'])
+    return re.search(r'^# (.+)$', first, re.M)[1]
+
+
+@pytest.mark.parametrize('name', [p[0] for p in PAGES])
+def test_title_keeps_code_words(site, browser, name):
+    "The page's heading, its browser tab and its nav entry all read as the notebook's title (code shown as code in the heading)"
+    title = notebook_title(name)
+    words = re.sub(r'`([^`]*)`', r'\1', title)
+    page, errors, _ = visit(browser, site + name)
+    h1 = page.locator('article h1').first
+    assert h1.inner_text().replace('¶', '').strip() == words
+    assert h1.locator('code').count() == title.count('`') // 2
+    assert page.title() == ('lesson17' if name == 'index.html' else f'{words} - lesson17')   # the home page: the site's name
+    nav = page.eval_on_selector_all('.md-nav--primary a.md-nav__link[href]',
+                                    f'as => as.filter(a => new URL(a.href).pathname.endsWith("/{name}") && !new URL(a.href).hash).map(a => a.innerText.trim())')
+    assert nav and set(nav) == {words}, nav
+    page.close()
+
+
+EXPLORERS = {'lerp.html': [('weight', None), ('momentum', 'other: mom is the weight of the old average')],
+             'norm_zoo.html': [('groups', 'BatchNorm')]}
+
+
+@pytest.mark.parametrize('name', EXPLORERS)
+def test_sliders_work_without_a_kernel(site, browser, name):
+    "Each slider moves with the keyboard and its readout, text and picture change; the choice beside it changes the page too"
+    assert (SITE/name).stat().st_size < 4_000_000, 'the page weighs more than a few MB'
+    page, errors, requests = visit(browser, site + name)
+    explorers = page.locator('.lesson17-explorer')
+    assert explorers.count() == len(EXPLORERS[name])
+    for k, (label, other) in enumerate(EXPLORERS[name]):
+        ex = explorers.nth(k)
+        slider, out, text, img = (ex.locator(s) for s in ('input[type=range]', 'output', '.lesson17-text', 'img'))
+        assert slider.get_attribute('aria-label') == label
+        for key in ('ArrowRight', 'ArrowRight', 'ArrowLeft'):
+            before = (slider.input_value(), out.inner_text(), text.inner_text(), img.get_attribute('src'))
+            slider.focus(); page.keyboard.press(key)
+            after = (slider.input_value(), out.inner_text(), text.inner_text(), img.get_attribute('src'))
+            assert int(after[0]) == int(before[0]) + (1 if key == 'ArrowRight' else -1)
+            assert all(a != b for a, b in zip(after[1:], before[1:])), (key, before[:3], after[:3])
+            assert img.get_attribute('alt') == f'{label} {after[1]}'
+        if other:
+            before = (text.inner_text(), img.get_attribute('src'))
+            ex.locator('select').select_option(other)
+            assert text.inner_text() != before[0] and img.get_attribute('src') != before[1]
+    page.screenshot(path=SHOTS/name.replace('.html', '-sliders.png'), full_page=True)
+    page.close()
+    assert not errors, errors
+    assert [u for u in requests if not u.startswith((site, 'data:', 'blob:'))] == []
