@@ -56,8 +56,9 @@ pytest: data browser
 reproduce: data
 	$(BIN)/lesson17 reproduce --out results
 
-bench: data
+bench: data browser
 	$(PY) bench/bench.py
+	$(PY) bench/sliders.py
 
 # The docs site in _docs/, offline: nbdev's processed notebooks through mkdocs (docs/build.py),
 # with MathJax and the other browser files from npm (docs/package.json) instead of a CDN.
