@@ -8,8 +8,8 @@ __all__ = ['PROOF_NORMS', 'shard_sums', 'stats_from_sums', 'AllReduceSum', 'all_
            'init_group', 'launch', 'proof_batch', 'run_norm', 'proof_worker', 'gather_results', 'ShardLoader',
            'shard_dls', 'DistMetricsCB', 'torchrun_env', 'train_worker', 'train_parallel']
 
-# %% ../nbs/11_sync_batchnorm.ipynb #2b395af4
-import os, socket, tempfile
+# %% ../nbs/11_sync_batchnorm.ipynb #9e16e942
+import logging, os, socket, tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,6 +153,8 @@ def launch(fn,           # a function importable by name (from a module, not a n
     "Run `fn(*args)` in `nproc` new processes joined in one group; if one fails, stop the others and raise `ChildProcessError`."
     if not is_count(nproc): raise ValueError(f"nproc must be a whole number of processes, at least 1, got {nproc!r}")
     ctx = mp.start_processes(_entry, args=(fn, nproc, free_port(), timeout, args), nprocs=nproc, join=False, start_method='spawn')
+    log = logging.getLogger('torch.multiprocessing.spawn')
+    level, _ = log.level, log.setLevel(logging.ERROR)  # we say what happened ourselves, in one line
     try:
         while not ctx.join(): pass  # returns when all have finished; raises, after stopping the rest, when one fails
     except mp.ProcessRaisedException as e:
@@ -164,6 +166,7 @@ def launch(fn,           # a function importable by name (from a module, not a n
         for p in ctx.processes:  # on any way out (Ctrl-C too): none left behind
             if p.is_alive(): p.kill()
             p.join()
+        log.setLevel(level)
 
 # %% ../nbs/11_sync_batchnorm.ipynb #0d33cff0
 def proof_batch(sizes, seed, steps=3, nf=4):
