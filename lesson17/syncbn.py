@@ -168,7 +168,7 @@ def launch(fn,           # a function importable by name (from a module, not a n
             p.join()
         log.setLevel(level)
 
-# %% ../nbs/11_sync_batchnorm.ipynb #0d33cff0
+# %% ../nbs/11_sync_batchnorm.ipynb #1ab627e3
 def proof_batch(sizes, seed, steps=3, nf=4):
     "`steps` seeded float64 batches of `sum(sizes)` items, `(steps, N, nf, 5, 5)`, and weights `w` for a loss `(y * w).sum()`."
     g = torch.Generator().manual_seed(seed)
@@ -208,7 +208,7 @@ def gather_results(out, nproc):
         return vals[0]  # running statistics: rank 0's (the test checks that all agree)
     return {name: {k: join(name, k) for k in res[0][name]} for name in res[0]}
 
-# %% ../nbs/11_sync_batchnorm.ipynb #3ba39bfd
+# %% ../nbs/11_sync_batchnorm.ipynb #4a027c1f
 class ShardLoader:
     "This process's slice of each batch of `dl`: every process draws the same batches (same seed) and keeps its part."
     def __init__(self, dl, rank, nproc): self.dl, self.rank, self.nproc = dl, rank, nproc
@@ -231,7 +231,7 @@ class DistMetricsCB(MetricsCB):
         self.loss_sum, self.correct, self.count = t[0].item(), t[1].item(), int(t[2].item())
         super().after_epoch(learn)
 
-# %% ../nbs/11_sync_batchnorm.ipynb #c8f5614c
+# %% ../nbs/11_sync_batchnorm.ipynb #e7e4329d
 def torchrun_env():
     "Rank and world size when torchrun (or any launcher setting RANK, WORLD_SIZE, MASTER_ADDR) started this process, else None."
     if all(k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR')): return int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
