@@ -6,7 +6,7 @@
 __all__ = ['DATA_HELP', 'parser', 'run', 'main']
 
 # %% ../nbs/10_cli.ipynb #e550138c
-import argparse, sys
+import argparse, os, sys
 from pathlib import Path
 
 from . import __version__
@@ -39,6 +39,8 @@ def parser():
                    help=f"filters of the conv blocks, as train(nfs=...) (default: {' '.join(map(str, d['nfs']))})")
     t.add_argument('--seed', type=int, default=d['seed'], help=f"random seed (default: {d['seed']})")
     t.add_argument('--subset', type=int, default=None, help='train on only this many images (quick tries)')
+    t.add_argument('--nproc', type=int, default=1, help='train data-parallel over this many processes, each on its share of '
+                   'every batch of --bs; under torchrun, the processes it started (default: 1)')
     t.add_argument('--json', type=Path, help='write the results to this JSON file')
     t.add_argument('--stats', type=Path, help='save a plot of the activation statistics to this file (.png, .pdf, .svg, ...)')
     names = '\n'.join(f'  {name:24} {what}' for name, what, *_ in EXPERIMENTS)
@@ -57,10 +59,19 @@ def run(args):
     if args.command == 'reproduce':
         reproduce(out=args.out, only=args.only, subset=args.subset)
         return
-    results = train(norm=args.norm, groups=args.groups, bs=args.bs, lr=args.lr, epochs=args.epochs,
-                    finetune_lr=args.finetune_lr, finetune_epochs=args.finetune_epochs, schedule=args.schedule,
-                    act=args.act, init=args.init, nfs=args.nfs, seed=args.seed, subset=args.subset,
-                    stats=args.stats, json=args.json)
+    kwargs = dict(norm=args.norm, groups=args.groups, bs=args.bs, lr=args.lr, epochs=args.epochs,
+                  finetune_lr=args.finetune_lr, finetune_epochs=args.finetune_epochs, schedule=args.schedule,
+                  act=args.act, init=args.init, nfs=args.nfs, seed=args.seed, subset=args.subset,
+                  stats=args.stats, json=args.json)
+    under_torchrun = all(k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR'))
+    if args.nproc == 1 and not under_torchrun: results = train(**kwargs)
+    else:
+        cores = os.cpu_count() or 1
+        if not under_torchrun and not 1 <= args.nproc <= cores:
+            raise ValueError(f"nproc must be from 1 to {cores} (the cores of this machine), got {args.nproc}")
+        from lesson17.syncbn import train_parallel
+        results = train_parallel(None if under_torchrun and args.nproc == 1 else args.nproc, **kwargs)
+        if os.environ.get('RANK', '0') != '0': return  # under torchrun, rank 0 speaks for all
     print(f"final validation accuracy {results['final_valid_acc']:.4f}")
 
 def main(argv=None):
@@ -73,5 +84,6 @@ def main(argv=None):
     except KeyboardInterrupt: return fail(130, 'interrupted')
     except FloatingPointError as e: return fail(1, f'error: {e}')  # training diverged
     except FileNotFoundError as e: return fail(1, f'error: {e}')   # no data anywhere
+    except ChildProcessError as e: return fail(1, f'error: {e}')   # a process of --nproc failed; the others were stopped
     except ValueError as e: return fail(2, f'error: {e}')          # an argument or a data file
     return 0

@@ -13,20 +13,22 @@ from pathlib import Path
 
 import torch
 from torch import nn, optim
+from torch.nn.parallel import DistributedDataParallel
 from fastprogress.fastprogress import IN_NOTEBOOK, progress_bar
 
 from .data import get_dls
-from .learner import Callback, DeviceCB, MetricsCB, MomentumLearner, ProgressCB, set_seed
+from .learner import Callback, DeviceCB, MetricsCB, MomentumLearner, ProgressCB, default_device, set_seed
 from .model import GeneralRelu, get_model, init_weights, lsuv_init
 from .stats import ActivationStats, plot_stats, plot_accuracy
 from .layernorm import LayerNorm
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, InstanceNorm
+from .syncbn import DistMetricsCB, SyncBatchNorm, shard_dls
 from .recipes import ACT_NAMES, DEFAULTS, EXPERIMENTS, IMPROVED, INITS, NORM_NAMES, SCHEDULES
 
 # %% ../nbs/08_towards_90.ipynb #f1c2f496
 NORMS = {'none': None, 'layer': LayerNorm, 'batch': BatchNorm, 'torch-batch': nn.BatchNorm2d,
-         'instance': InstanceNorm, 'group': GroupNorm}
+         'instance': InstanceNorm, 'group': GroupNorm, 'sync-batch': SyncBatchNorm}
 ACTS = {'relu': nn.ReLU, 'general': partial(GeneralRelu, leak=0.1, sub=0.4)}
 
 def make_norm(name, groups=4):
@@ -103,6 +105,7 @@ def train(norm='batch',         # a key of `NORMS`
           stats=None,           # save a plot of the activation statistics to this file (.png, .pdf, .svg, ...)
           json=None,            # write the results to this JSON file
           progress=True,        # show progress bars and the per-epoch table
+          parallel=False,       # data-parallel: this process's share of each batch, in torch.distributed's group (11)
          ):
     "Train the lesson's model; return the config, one row of metrics per epoch, and the final accuracy."
     check_train_args(norm, bs, lr, epochs, finetune_lr, finetune_epochs, schedule, act, init, nfs, groups, seed, subset)
@@ -112,11 +115,13 @@ def train(norm='batch',         # a key of `NORMS`
                   schedule=schedule, act=act, init=init, nfs=list(nfs), groups=groups, seed=seed, subset=subset)
     set_seed(seed)
     dls = get_dls(bs=bs, subset=subset)
+    if parallel: dls = shard_dls(dls)
     model = get_model(ACTS[act], nfs=(1, *nfs), norm=make_norm(norm, groups))  # 1: greyscale images
     if init != 'default': model.apply(partial(init_weights, leaky=0.1 if act == 'general' else 0.))
     if init == 'lsuv': lsuv_init(model, next(iter(dls.train))[0])
+    if parallel: model = DistributedDataParallel(model.to(default_device()))  # starts from rank 0's weights, averages gradients
     astats = ActivationStats() if stats else None
-    cbs = [DeviceCB(), MetricsCB()] + ([ProgressCB(plot=False)] if progress else []) + ([astats] if astats else [])
+    cbs = [DeviceCB(), DistMetricsCB() if parallel else MetricsCB()] + ([ProgressCB(plot=False)] if progress else []) + ([astats] if astats else [])
     learn = MomentumLearner(model, dls, lr=lr, cbs=cbs)
     phases = [(epochs, lr, schedule)] + ([(finetune_epochs, finetune_lr, 'constant')] if finetune_epochs else [])
     recorded = []

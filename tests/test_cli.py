@@ -212,3 +212,32 @@ def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_pat
     assert r.returncode == 0 and 'of training, reused' in r.stdout
     [result] = json.loads((tmp_path/'results.json').read_text())
     assert result['name'] == 'layernorm' and result['config']['subset'] == 20000
+
+
+def test_nproc_2_sync_batch_one_epoch_reaches_084(tmp_path):
+    "Data-parallel over two gloo processes with SyncBatchNorm: the acceptance run of notebook 11."
+    out = tmp_path/'run.json'
+    r = run('train', '--nproc', '2', '--norm', 'sync-batch', '--bs', '256', '--lr', '0.2', '--epochs', '1', '--json', str(out))
+    assert r.returncode == 0, r.stderr
+    results = json.loads(out.read_text())
+    assert [set(e) for e in results['epochs']] == [{'epoch', 'train_loss', 'train_acc', 'valid_loss', 'valid_acc', 'seconds'}]
+    assert results['config']['nproc'] == 2 and results['config']['norm'] == 'sync-batch'
+    assert results['final_valid_acc'] == results['epochs'][-1]['valid_acc'] >= 0.84
+    assert r.stdout.count('final validation accuracy') == 1 and r.stdout.count('valid_acc') == 1  # rank 0 alone speaks
+
+
+def test_bad_nproc_and_a_batch_that_does_not_split():
+    cores = os.cpu_count()
+    for args, words in ((['--nproc', '0'], f'nproc must be from 1 to {cores} (the cores of this machine), got 0'),
+                        (['--nproc', str(cores + 1)], f'got {cores + 1}'),
+                        (['--nproc', '2', '--bs', '255'], 'bs 255 does not split across 2 processes')):
+        assert words in fails('train', *args), args
+
+
+def test_a_process_that_fails_ends_the_run_with_a_message(tmp_path):
+    "The data is read in each process; when they fail there, the command says so in one line, exit status 1, none left."
+    env = dict(os.environ, LESSON17_DATA=str(tmp_path/'nowhere'))
+    start = time.monotonic()
+    msg = fails('train', '--nproc', '2', '--subset', '600', status=1, env=env)
+    assert msg.startswith('lesson17 train: error: process ') and 'of 2 failed: ' in msg and 'LESSON17_DATA is set to' in msg
+    assert time.monotonic() - start < 60
