@@ -145,6 +145,13 @@ def _entry(rank, fn, nproc, port, timeout, args):
     try: fn(*args)
     finally: dist.destroy_process_group()
 
+def _child_error(fn):
+    "The last line of the traceback a failed child wrote to its error file `fn`, or None."
+    import pickle
+    try:
+        with open(fn, 'rb') as f: return pickle.load(f).strip().splitlines()[-1]
+    except (OSError, EOFError, pickle.UnpicklingError): return None
+
 def launch(fn,           # a function importable by name (from a module, not a notebook); each process calls fn(*args)
            nproc,        # how many processes
            *args,
@@ -158,8 +165,10 @@ def launch(fn,           # a function importable by name (from a module, not a n
     try:
         while not ctx.join(): pass  # returns when all have finished; raises, after stopping the rest, when one fails
     except mp.ProcessRaisedException as e:
-        last = str(e).strip().splitlines()[-1]  # the child's exception, e.g. "ValueError: ..."
-        raise ChildProcessError(f"process {e.error_index} of {nproc} failed: {last}") from None
+        errors = {i: _child_error(f) for i, f in enumerate(ctx.error_files)}  # each child's last line, "ValueError: ..."
+        # a process whose peer died fails too ("Connection closed by peer"): name the one that failed for its own reason
+        own = [i for i, err in errors.items() if err and 'by peer' not in err] or [e.error_index]
+        raise ChildProcessError(f"process {own[0]} of {nproc} failed: {errors[own[0]] or str(e).strip().splitlines()[-1]}") from None
     except mp.ProcessExitedException as e:
         raise ChildProcessError(f"process {e.error_index} of {nproc} died: {e}") from None
     finally:
