@@ -104,11 +104,12 @@ class Explorer:
         choice = '' if self.choice is None else (f'<label>{self.choice.description} <select>' +
             ''.join(f'<option{" selected" if i == self.choice.index else ""}>{o}</option>' for i, o in enumerate(self.choice.options)) + '</select></label><br>')
         text, picture = self.page
+        payload = json.dumps(data).replace('</', '<\\/')  # no "</script>" inside the script
         return (f'<div class="lesson17-explorer" data-lm-suppress-shortcuts="true">{choice}<label>{self.slider.description} '
                 f'<input type="range" min="0" max="{len(data["labels"]) - 1}" value="{self.slider.index}" aria-label="{self.slider.description}"></label> '
                 f'<output>{self.slider.label}</output><div class="lesson17-text">{text}</div>'
                 f'<img alt="{self.slider.description} {self.slider.label}" src="data:image/png;base64,{base64.b64encode(picture).decode()}">'
-                f'<script type="application/json">{json.dumps(data)}</script></div>'
+                f'<script type="application/json">{payload}</script></div>'
                 f'<script>{PICK_JS}</script>')
 
 
