@@ -6,7 +6,7 @@
 __all__ = ['PassCounter', 'count_passes', 'profile_ops', 'channel_sums', 'BatchNormFn', 'FastBatchNorm', 'GroupNormFn',
            'FastGroupNorm']
 
-# %% ../nbs/12_fast_norms.ipynb #7a496b95
+# %% ../nbs/12_fast_norms.ipynb #fef8f719
 import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -15,7 +15,7 @@ from .layernorm import check_dtype
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, check_nchw
 
-# %% ../nbs/12_fast_norms.ipynb #b1a1657c
+# %% ../nbs/12_fast_norms.ipynb #6ee82257
 class PassCounter(TorchDispatchMode):
     "Record each aten op that reads or writes a tensor of `numel` elements: (name, tensors read, tensors written)."
     def __init__(self, numel):
@@ -44,7 +44,7 @@ def count_passes(layer,  # a norm layer
     with PassCounter(x.numel()) as bwd: y.backward(dy)
     return dict(forward=fwd.ops, backward=bwd.ops, saved=len({t.data_ptr() for t in saved}))
 
-# %% ../nbs/12_fast_norms.ipynb #25781c1c
+# %% ../nbs/12_fast_norms.ipynb #4935f4d2
 def profile_ops(fn,      # what to run, without arguments
                 rows=8,  # how many ops to keep
                ):
@@ -55,7 +55,7 @@ def profile_ops(fn,      # what to run, without arguments
     ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
     return [(e.key, e.count, e.self_cpu_time_total / 1000) for e in ops[:rows]]
 
-# %% ../nbs/12_fast_norms.ipynb #8ae3d2d5
+# %% ../nbs/12_fast_norms.ipynb #4c0dcff3
 def channel_sums(t):
     "Sum `t` of shape (N, C, H, W) over all but the channels, keeping dims: height and width first (contiguous), then the batch."
     return t.sum((2, 3), keepdim=True).sum(0, keepdim=True)
@@ -85,7 +85,7 @@ class BatchNormFn(torch.autograd.Function):
         dx = torch.addcmul((xc * (-scale * rstd * dmults / n)).sub_(scale * dadds / n), dy, scale)
         return dx, dmults.view(mults.shape), dadds.view(mults.shape), None
 
-# %% ../nbs/12_fast_norms.ipynb #b4280f1e
+# %% ../nbs/12_fast_norms.ipynb #ebdf4142
 class FastBatchNorm(BatchNorm):
     "`BatchNorm` with a hand-written backward and a cheaper forward: same parameters, buffers, running statistics and results."
     def forward(self, x):
@@ -106,7 +106,7 @@ class FastBatchNorm(BatchNorm):
             self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as in PyTorch
         return y.to(x.dtype)
 
-# %% ../nbs/12_fast_norms.ipynb #25d668b6
+# %% ../nbs/12_fast_norms.ipynb #3883f7fa
 class GroupNormFn(torch.autograd.Function):
     "GroupNorm, backward by hand: `BatchNormFn`'s derivation with statistics per item and group."
     @staticmethod

@@ -10,7 +10,11 @@ from torch import nn
 from lesson17.batchnorm import BatchNorm
 from lesson17.groupnorm import GroupNorm
 from lesson17.fastnorm import BatchNormFn, FastBatchNorm, FastGroupNorm, GroupNormFn, count_passes
-from test_parity import SETTINGS, check_affine_norm, check_half_input, close, dims, dtypes, eps, grads, half_rand, halves, rand, set_affine
+from test_parity import SETTINGS, check_affine_norm, check_half_input, close, dims, eps, grads, half_rand, halves, rand, set_affine
+
+# float64: exact to rounding, so any difference is a mistake. (In float32 a group or channel of two values makes the input
+# gradient a difference of nearly equal numbers, where even the readable layers and PyTorch's differ by more than 1e-4.)
+dtypes = st.just(torch.float64)
 
 BIN = Path(sys.executable).parent/'lesson17'
 
@@ -48,8 +52,19 @@ def test_fast_batchnorm_as_torch_and_ours_in_train_and_eval(n, c, h, w, dtype, e
 def test_fast_groupnorm_as_torch(n, groups, per_group, h, w, dtype, eps, seed):
     assume(per_group * h * w > 1)  # PyTorch refuses groups of a single value
     c = groups * per_group
-    check_affine_norm(FastGroupNorm(groups, c, eps=eps).to(dtype), nn.GroupNorm(groups, c, eps=eps).to(dtype), (n, c, h, w), dtype, seed)
-    check_affine_norm(FastGroupNorm(groups, c, eps=eps).to(dtype), GroupNorm(groups, c, eps=eps).to(dtype), (n, c, h, w), dtype, seed)
+    fast, ref, ours = FastGroupNorm(groups, c, eps=eps).to(dtype), nn.GroupNorm(groups, c, eps=eps).to(dtype), GroupNorm(groups, c, eps=eps).to(dtype)
+    check_affine_norm(fast, ref, (n, c, h, w), dtype, seed)   # as nn.GroupNorm: output, gradients wrt x, mults, adds
+    set_affine(ours, ref, seed)
+    x = rand((n, c, h, w), dtype, seed)
+    for a, b in zip(grads(fast(x), [x, fast.mults, fast.adds], seed), grads(ours(x), [x, ours.mults, ours.adds], seed)):
+        close(a, b, dtype, 'gradient vs our GroupNorm')
+
+
+@pytest.mark.parametrize('shape', [(256, 8, 14, 14), (256, 64, 2, 2)])
+def test_fast_norms_float32_on_the_lessons_shapes(shape):
+    "In float32, on activations like the lesson's, as PyTorch's to float32 rounding."
+    for fast, ref in ((FastBatchNorm(shape[1]), nn.BatchNorm2d(shape[1])), (FastGroupNorm(4, shape[1]), nn.GroupNorm(4, shape[1]))):
+        check_affine_norm(fast, ref, shape, torch.float32, 0)
 
 
 @SETTINGS
