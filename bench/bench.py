@@ -109,6 +109,31 @@ def bench_layers():
         report(f'{name} forward+backward vs PyTorch, lesson shapes', t_ours, t_torch)
 
 
+def fwd_bwd_grad(make_layer, reps=20):
+    "As `fwd_bwd`, with a full random gradient arriving backward, as in training (`.sum().backward()` sends a broadcast one)."
+    layers = [(make_layer(s[1]), torch.randn(s, requires_grad=True), torch.randn(s)) for s in LESSON_SHAPES]
+    def run():
+        for _ in range(reps):
+            for layer, x, dy in layers: layer(x).backward(dy)
+    return run
+
+
+def bench_fast_norms():
+    "12_fast_norms: the hand-written layers against PyTorch's, and the closing recipe's epoch with each BatchNorm."
+    from lesson17.fastnorm import FastBatchNorm, FastGroupNorm
+    from lesson17.groupnorm import GroupNorm
+    from lesson17.experiments import train
+    ours, base = best_of(fwd_bwd_grad(FastBatchNorm), fwd_bwd_grad(nn.BatchNorm2d))
+    report('FastBatchNorm forward+backward vs nn.BatchNorm2d', ours, base, 1.3)
+    slow, fast, base = best_of(fwd_bwd_grad(partial(GroupNorm, 4)), fwd_bwd_grad(partial(FastGroupNorm, 4)), fwd_bwd_grad(partial(nn.GroupNorm, 4)))
+    report('GroupNorm(4 groups) fwd+bwd vs nn.GroupNorm', slow, base, 2.0)
+    report('FastGroupNorm(4 groups) fwd+bwd vs nn.GroupNorm', fast, base, 2.0)
+    seconds = {'fast-batch': [], 'torch-batch': []}  # the recipe's first epoch (training and validation), alternately
+    for _ in range(3):
+        for norm in seconds: seconds[norm].append(train(norm=norm, bs=256, epochs=1, progress=False)['epochs'][0]['seconds'])
+    report('closing-recipe epoch, fast-batch vs torch-batch', min(seconds['fast-batch']), min(seconds['torch-batch']), 1.1)
+
+
 class TorchLayerNorm(nn.Module):
     "PyTorch's layer_norm with the same single scale and shift as ours."
     def __init__(self):
@@ -124,3 +149,4 @@ if __name__ == '__main__':
     bench_learner(dls)
     bench_stats(dls)
     bench_layers()
+    bench_fast_norms()

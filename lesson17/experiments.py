@@ -24,11 +24,12 @@ from .layernorm import LayerNorm
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, InstanceNorm
 from .syncbn import DistMetricsCB, SyncBatchNorm, shard_dls
+from .fastnorm import FastBatchNorm
 from .recipes import ACT_NAMES, DEFAULTS, EXPERIMENTS, IMPROVED, INITS, NORM_NAMES, SCHEDULES
 
 # %% ../nbs/08_towards_90.ipynb #f1c2f496
 NORMS = {'none': None, 'layer': LayerNorm, 'batch': BatchNorm, 'torch-batch': nn.BatchNorm2d,
-         'instance': InstanceNorm, 'group': GroupNorm, 'sync-batch': SyncBatchNorm}
+         'instance': InstanceNorm, 'group': GroupNorm, 'sync-batch': SyncBatchNorm, 'fast-batch': FastBatchNorm}
 ACTS = {'relu': nn.ReLU, 'general': partial(GeneralRelu, leak=0.1, sub=0.4)}
 
 def make_norm(name, groups=4):

@@ -6,7 +6,7 @@
 __all__ = ['NORM_NAMES', 'ACT_NAMES', 'INITS', 'SCHEDULES', 'DEFAULTS', 'IMPROVED', 'EXPERIMENTS']
 
 # %% ../nbs/10a_recipes.ipynb #6be56b15
-NORM_NAMES = ('none', 'layer', 'batch', 'torch-batch', 'instance', 'group', 'sync-batch')  # the keys of `experiments.NORMS`
+NORM_NAMES = ('none', 'layer', 'batch', 'torch-batch', 'instance', 'group', 'sync-batch', 'fast-batch')  # the keys of `experiments.NORMS`
 ACT_NAMES = ('relu', 'general')
 INITS = ('default', 'kaiming', 'lsuv')
 SCHEDULES = ('constant', 'onecycle')
