@@ -143,7 +143,7 @@ def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
 
 # %% ../nbs/07_norm_zoo.ipynb #274964e5
 def norm_explorer(shape=(6, 8, 4, 4)):
-    "Buttons to choose a norm and a slider described 'groups' over `plot_norm_block` and `describe_norm`, drawn first for every choice."
+    "Buttons to choose a norm and a 'groups' slider over `plot_norm_block` and `describe_norm`, drawn beforehand for every choice."
     import matplotlib.pyplot as plt
     import ipywidgets as widgets
     divisors = [g for g in range(1, shape[1] + 1) if shape[1] % g == 0]

@@ -6,22 +6,25 @@
 __all__ = ['PICK_JS', 'LiveFigure', 'png', 'selection_slider', 'Explorer', 'explore']
 
 # %% ../nbs/10b_viz.ipynb #08397ce0
-import base64, io, json
+import base64, html, io, json, numbers
 
 import numpy as np
 
-# The script of `Explorer.html`: for each explorer on the page not yet set up, show the page its controls point at.
+# The script of `Explorer.html`: for each explorer on the page not yet set up, show the page its controls point at
+# (and grey the slider out where the choice makes every page of it the same).
 PICK_JS = """document.querySelectorAll('.lesson17-explorer:not([data-ready])').forEach(root => {
   root.dataset.ready = '1';
-  const data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
-  const [slider, out, text, img, choice] = ['input', 'output', '.lesson17-text', 'img', 'select'].map(s => root.querySelector(s));
+  const data = JSON.parse(root.querySelector('.lesson17-data').textContent);
+  const [slider, out, text, img, choice] = ['range', 'value', 'text', 'picture', 'choice'].map(s => root.querySelector('.lesson17-' + s));
   const show = () => {
-    const i = Number(slider.value), [t, p] = data.pages[choice ? choice.selectedIndex : 0][i];
+    const row = data.pages[choice ? choice.selectedIndex : 0], i = Number(slider.value), [t, p] = row[i];
     out.textContent = data.labels[i]; text.innerHTML = data.texts[t];
     img.src = 'data:image/png;base64,' + data.pictures[p]; img.alt = slider.getAttribute('aria-label') + ' ' + data.labels[i];
+    slider.disabled = row.every(page => page[1] === row[0][1]);
   };
   slider.addEventListener('input', show);
   if (choice) choice.addEventListener('change', show);
+  show();
 });"""
 
 # %% ../nbs/10b_viz.ipynb #da75a0e0
@@ -57,7 +60,7 @@ def selection_slider(description, values, value, fmt='{:.2f}'):
     "A slider over `values` (drawn for beforehand), starting at `value`, each shown with `fmt`."
     import ipywidgets as widgets
     values = list(values)
-    start = [v for v in values if isinstance(value, (int, float)) and abs(v - value) < 1e-9]
+    start = [v for v in values if abs(v - value) < 1e-9] if isinstance(value, numbers.Real) else []
     if not start: raise ValueError(f"{description} must be one of the slider's values {fmt.format(values[0])}..{fmt.format(values[-1])}, got {value!r}")
     return widgets.SelectionSlider(options=[(fmt.format(v), v) for v in values], value=start[0], description=description)
 
@@ -92,25 +95,30 @@ class Explorer:
     @property
     def picture(self): return self.page[1]
 
-    def _repr_mimebundle_(self, **kwargs):  # the widgets; where no widget manager runs, the same pages as plain HTML
+    def _repr_mimebundle_(self, **kwargs):  # JupyterLab draws the widgets; a front end without ipywidgets, the HTML copy
         return {**self.box._repr_mimebundle_(**kwargs), 'text/html': self.html()}
 
     def html(self):
         "The explorer as one piece of HTML with a few lines of script that pick among the same pages: no kernel, no widgets."
-        texts, pictures = list(dict.fromkeys(t for row in self.pages for t, _ in row)), list(dict.fromkeys(p for row in self.pages for _, p in row))
+        texts = list(dict.fromkeys(t for row in self.pages for t, _ in row))
+        pictures = list(dict.fromkeys(p for row in self.pages for _, p in row))
         data = dict(labels=[label for label, _ in self.slider.options], texts=texts,
                     pictures=[base64.b64encode(p).decode() for p in pictures],
                     pages=[[[texts.index(t), pictures.index(p)] for t, p in row] for row in self.pages])
-        choice = '' if self.choice is None else (f'<label>{self.choice.description} <select>' +
-            ''.join(f'<option{" selected" if i == self.choice.index else ""}>{o}</option>' for i, o in enumerate(self.choice.options)) + '</select></label><br>')
+        esc = lambda s: html.escape(str(s), quote=True)
+        choice = '' if self.choice is None else (f'<label>{esc(self.choice.description)} <select class="lesson17-choice">' +
+            ''.join(f'<option{" selected" if i == self.choice.index else ""}>{esc(o)}</option>' for i, o in enumerate(self.choice.options))
+            + '</select></label><br>')
+        name, label = esc(self.slider.description), esc(self.slider.label)
         text, picture = self.page
-        payload = json.dumps(data).replace('</', '<\\/')  # no "</script>" inside the script
-        return (f'<div class="lesson17-explorer" data-lm-suppress-shortcuts="true">{choice}<label>{self.slider.description} '
-                f'<input type="range" min="0" max="{len(data["labels"]) - 1}" value="{self.slider.index}" aria-label="{self.slider.description}"></label> '
-                f'<output>{self.slider.label}</output><div class="lesson17-text">{text}</div>'
-                f'<img alt="{self.slider.description} {self.slider.label}" src="data:image/png;base64,{base64.b64encode(picture).decode()}">'
-                f'<script type="application/json">{payload}</script></div>'
-                f'<script>{PICK_JS}</script>')
+        payload = json.dumps(data).replace('<', '\\u003c')  # no "</script>" or "<!--" inside the script
+        # data-lm-suppress-shortcuts: JupyterLab's keyboard shortcuts (the slideshow's arrow keys) leave the slider alone
+        return (f'<div class="lesson17-explorer" data-lm-suppress-shortcuts="true">{choice}<label>{name} '
+                f'<input class="lesson17-range" type="range" min="0" max="{len(data["labels"]) - 1}" value="{self.slider.index}" '
+                f'aria-label="{name}" autocomplete="off"></label> <output class="lesson17-value">{label}</output>'
+                f'<div class="lesson17-text">{text}</div>'
+                f'<img class="lesson17-picture" alt="{name} {label}" src="data:image/png;base64,{base64.b64encode(picture).decode()}">'
+                f'<script class="lesson17-data" type="application/json">{payload}</script></div><script>{PICK_JS}</script>')
 
 
 # %% ../nbs/10b_viz.ipynb #4cb675b7
