@@ -38,7 +38,8 @@ def test_finetune_epochs_are_numbered_on_and_stats_png_written(tmp_path):
 def test_unknown_norm_lists_the_known_ones():
     r = run('train', '--norm', 'weight')
     assert r.returncode == 2
-    for name in ('none', 'layer', 'batch', 'torch-batch', 'instance', 'group'): assert f"'{name}'" in r.stderr
+    for name in ('none', 'layer', 'batch', 'torch-batch', 'instance', 'group', 'sync-batch', 'fast-batch'):
+        assert f"'{name}'" in r.stderr
 
 
 def test_bad_numbers_are_errors():
