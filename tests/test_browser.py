@@ -450,15 +450,20 @@ def test_norm_explorer(lab, browser, timings):
         page.close()
 
 
-def test_slideshow_sliders(lab, browser):
-    """04_lerp in the RISE slideshow: the weight slider moves and its picture and text change. The slideshow shows
-    the notebook as saved; its app cannot load ipywidgets 8, so the explorer's HTML pages stand in, and their script
-    runs because the notebook is trusted (`make lab` trusts the series, as the `lab` fixture does here)."""
-    nb = '04_lerp.ipynb'
-    i_lerp = _cell_index(nb, 'lerp_explorer()')
+SLIDESHOW = [('04_lerp.ipynb', 'lerp_explorer()', 'weight', '0.50'),
+             ('04_lerp.ipynb', 'momentum_explorer(values, truth)', 'momentum', '0.10'),
+             ('07_norm_zoo.ipynb', 'norm_explorer()', 'groups', '2')]
+
+
+@pytest.mark.parametrize('nb,source,label,start', SLIDESHOW, ids=[s[2] for s in SLIDESHOW])
+def test_slideshow_sliders(lab, browser, nb, source, label, start):
+    """Each slider in the RISE slideshow moves, and its picture and text change. The slideshow shows the notebook as
+    saved; its app cannot load ipywidgets 8, so the explorer's HTML copy stands in, and its script runs because the
+    notebook is trusted (`make lab` trusts the series, as the `lab` fixture does here)."""
+    i = _cell_index(nb, source)
     page = open_notebook(lab, browser, nb)
     try:
-        cell = page.locator('.jp-Notebook .jp-Cell').nth(i_lerp)
+        cell = page.locator('.jp-Notebook .jp-Cell').nth(i)
         cell.scroll_into_view_if_needed()
         cell.locator('.jp-InputPrompt').click()                  # the slideshow opens at the selected cell's slide
         page.locator('.jp-NotebookPanel-toolbar [title*="Slideshow"]').first.click()
@@ -469,21 +474,23 @@ def test_slideshow_sliders(lab, browser):
                 pytest.fail('the slideshow did not open')
             page.wait_for_timeout(500)   # (not time.sleep: Playwright learns of new frames while it runs)
         frame = frames[0]
-        frame.wait_for_selector('.lesson17-explorer[data-ready] input[type=range]', state='attached', timeout=RUN_TIMEOUT * 1000)
-        ex = frame.locator('.lesson17-explorer').first
-        slider, img = ex.locator('input[type=range]'), ex.locator('img')
-        assert slider.get_attribute('aria-label') == 'weight' and ex.locator('output').inner_text() == '0.50'
+        ready = f'.lesson17-explorer[data-ready]:has(input[aria-label="{label}"])'
+        frame.wait_for_selector(ready, state='visible', timeout=RUN_TIMEOUT * 1000)
+        ex = frame.locator(ready).first
+        slider, img, out = ex.locator('input[type=range]'), ex.locator('img'), ex.locator('output')
+        assert out.inner_text() == start
         text0, src0 = ex.locator('.lesson17-text').inner_text(), img.get_attribute('src')
-        _shot(page, 'slideshow-0-before')
+        _shot(page, f'slideshow-{label}-0-before')
         box = slider.bounding_box()   # a click at 80 % of the track (the slideshow keeps the arrow keys for its slides)
         page.mouse.click(box['x'] + box['width'] * 0.8, box['y'] + box['height'] / 2)
-        frame.wait_for_function('e => e.querySelector("output").textContent !== "0.50"', arg=ex.element_handle(), timeout=REDRAW_TIMEOUT)
-        value = ex.locator('output').inner_text()
-        assert 0.7 < float(value) < 0.9 and f', {value}) = ' in ex.locator('.lesson17-text').inner_text() != text0
-        assert img.get_attribute('src') != src0 and img.get_attribute('alt') == f'weight {value}'
-        _shot(page, 'slideshow-1-after-click')
+        frame.wait_for_function('([e, v]) => e.querySelector("output").textContent !== v', arg=[ex.element_handle(), start],
+                                timeout=REDRAW_TIMEOUT)
+        value = out.inner_text()
+        assert ex.locator('.lesson17-text').inner_text() != text0 and img.get_attribute('src') != src0
+        assert img.get_attribute('alt') == f'{label} {value}' and value in ex.locator('.lesson17-text').inner_text()
+        _shot(page, f'slideshow-{label}-1-after-click')
     except BaseException:
-        _shot(page, 'slideshow-failure-page')
+        _shot(page, f'slideshow-{label}-failure-page')
         raise
     finally:
         page.close()
