@@ -8,7 +8,7 @@ ROOT := $(filter 0,$(shell id -u))
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 PORT ?= 8888
 
-.PHONY: install data browser lab test export-check clean-check nbtest pytest reproduce bench docs clean
+.PHONY: install data browser lab test export-check nbclean clean-check nbtest pytest reproduce bench docs clean
 
 install: $(VENV)/.installed
 
@@ -43,9 +43,14 @@ export-check: install
 	@git diff --exit-code --stat -- lesson17 && test -z "$$(git status --porcelain -- lesson17)" \
 	  || { echo "lesson17/ differs from what nbdev_export makes: run nbdev_export and commit"; exit 1; }
 
-clean-check: install
+# Clean the notebooks before a commit: nbdev's cleaning, then the saved explorers keep only their HTML copy, so a
+# notebook opened without running shows working sliders, not "model not found" (running a cell still gives widgets).
+nbclean: install
 	$(BIN)/nbdev_clean
-	@git diff --exit-code --stat -- nbs || { echo "nbs/ is not clean: run nbdev_clean and commit"; exit 1; }
+	$(PY) tools/drop_widget_views.py
+
+clean-check: nbclean
+	@git diff --exit-code --stat -- nbs || { echo "nbs/ is not clean: run make nbclean and commit"; exit 1; }
 
 # Each notebook in a process of its own, so that the memory one takes is given back before the next starts.
 nbtest: data

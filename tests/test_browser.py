@@ -12,6 +12,10 @@ runs it from the top through its widget cells only, then moves the widgets the w
 moves a slider there. The time from the key press or click to the new picture is measured in the
 page (a MutationObserver on the widget) and written to artifacts/browser/timings.json; it is
 reported, never asserted (`make bench` compares it with the old redraw-in-the-kernel sliders).
+
+Other tests open 04 and 07 as saved, running nothing: trusted (as `make lab` leaves them), no widget error shows and
+every slider (the explorers' HTML copies) moves and changes its picture; untrusted, and as nbconvert's static HTML with
+script switched off, each explorer still shows its first picture.
 """
 import json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, uuid
 import urllib.error, urllib.request
@@ -494,3 +498,124 @@ def test_slideshow_sliders(lab, browser, nb, source, label, start):
         raise
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- notebooks opened as saved
+
+SAVED = [('04_lerp.ipynb', [('weight', '0.50'), ('momentum', '0.10')]), ('07_norm_zoo.ipynb', [('groups', '2')])]  # each explorer's slider, as saved
+WIDGET_ERROR = 'Error displaying widget'   # what JupyterLab shows for a saved widget view whose model no kernel holds
+
+
+def open_saved(lab, browser, path, **context):
+    """A new page showing `path` (under the served root) as saved, in a fresh workspace. JupyterLab starts its kernel,
+    as it does for a reader; nothing runs in it. `context`: Playwright browser-context options."""
+    page = browser.new_context(viewport={'width': 1400, 'height': 1000}, **context).new_page()
+    ws = f'lesson17-test-{uuid.uuid4().hex[:10]}'
+    page.goto(f'{lab.url}/lab/workspaces/{ws}/tree/{path}?reset&token={lab.token}', wait_until='domcontentloaded')
+    page.wait_for_selector('.jp-NotebookPanel .jp-Notebook .jp-Cell', timeout=KERNEL_IDLE_TIMEOUT * 1000)
+    return page
+
+
+def _wait_explorers(page, n, ready):
+    "Wait until the page shows `n` explorers' HTML copies (set up by their script if `ready`) or a widget error; fail on the error."
+    sel = '.lesson17-explorer' + ('[data-ready]' if ready else '')
+    page.wait_for_function('([sel, n, err]) => document.querySelectorAll(sel).length >= n || document.body.innerText.includes(err)',
+                           arg=[sel, n, WIDGET_ERROR], timeout=RUN_TIMEOUT * 1000)
+    page.wait_for_timeout(1000)   # time for a late widget error to show
+    body = page.inner_text('body')
+    assert WIDGET_ERROR not in body and 'model not found' not in body, \
+        'a saved output shows a widget error: drop its widget-view entry (tools/drop_widget_views.py)'
+    assert page.locator(sel).count() == n
+    prompts = page.locator('.jp-Notebook .jp-Cell.jp-CodeCell .jp-InputPrompt').all_inner_texts()
+    assert {p.strip() for p in prompts} <= {'[ ]:', ''}, 'a cell has run'
+
+
+@pytest.mark.parametrize('nb,labels', SAVED, ids=[nb[:2] for nb, _ in SAVED])
+def test_sliders_work_as_saved(lab, browser, nb, labels):
+    """Opened as `make lab` leaves it (trusted, no cell run): no widget errors, and every slider — the explorer's HTML
+    copy, which needs no kernel — moves, by a click on its track and by a drag, and shows a new picture."""
+    page = open_saved(lab, browser, f'nbs/{nb}')
+    try:
+        _wait_explorers(page, len(labels), ready=True)
+        for label, start in labels:
+            ex = page.locator(f'.lesson17-explorer:has(input[aria-label="{label}"])')
+            slider, img, out, text = ex.locator('input[type=range]'), ex.locator('img'), ex.locator('output'), ex.locator('.lesson17-text')
+            ex.scroll_into_view_if_needed()
+            assert out.inner_text() == start and img.get_attribute('alt') == f'{label} {start}'
+            _shot(ex, f'saved-{label}-0-before')
+            for move, at in (('click', 0.8), ('drag', 0.3)):   # a click at 80 % of the track, then a drag from there to 30 %
+                value0, text0, src0 = out.inner_text(), text.inner_text(), img.get_attribute('src')
+                box = slider.bounding_box()
+                x, y = box['x'] + box['width'] * at, box['y'] + box['height'] / 2
+                if move == 'click': page.mouse.click(x, y)
+                else:
+                    page.mouse.move(box['x'] + box['width'] * 0.8, y); page.mouse.down()
+                    page.mouse.move(x, y, steps=8); page.mouse.up()
+                page.wait_for_function('([o, v]) => o.textContent !== v', arg=[out.element_handle(), value0], timeout=REDRAW_TIMEOUT)
+                value = out.inner_text()
+                assert text.inner_text() != text0 and img.get_attribute('src') != src0, f'{label}: {move} left the page as it was'
+                assert img.get_attribute('alt') == f'{label} {value}' and value in text.inner_text()
+                assert img.evaluate('i => i.complete && i.naturalWidth > 0')
+                _shot(ex, f'saved-{label}-{move}')
+            if ex.locator('select').count():   # the choice beside the slider (the convention, the norm) picks pictures too
+                choice, src0 = ex.locator('select'), img.get_attribute('src')
+                choice.select_option(index=0 if choice.evaluate('s => s.selectedIndex') else 1)
+                assert img.get_attribute('src') != src0, f'{label}: another choice left the picture as it was'
+                _shot(ex, f'saved-{label}-choice')
+        if nb == '07_norm_zoo.ipynb':   # BatchNorm (the first choice) has no groups: the slider greys out
+            ex = page.locator('.lesson17-explorer')
+            assert 'BatchNorm' in ex.locator('.lesson17-text').inner_text() and ex.locator('input[type=range]').is_disabled()
+    except BaseException:
+        _shot(page, f'saved-{nb[:2]}-failure-page')
+        raise
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize('nb,labels', SAVED, ids=[nb[:2] for nb, _ in SAVED])
+def test_first_picture_untrusted(lab, browser, nb, labels):
+    """Untrusted (opened outside `make lab`), JupyterLab shows the HTML copy without its script: each explorer still
+    shows its first picture (the slider does nothing). The copy is made untrusted by a metadata key its signature lacks."""
+    saved = json.loads((NBS / nb).read_text())
+    saved['metadata']['lesson17_untrusted_copy'] = True
+    path = f'nbs/untrusted-{nb}'
+    (lab.root / path).write_text(json.dumps(saved))
+    page = open_saved(lab, browser, path)
+    try:
+        _wait_explorers(page, len(labels), ready=False)
+        assert page.locator('.lesson17-explorer[data-ready]').count() == 0, 'the script ran: the copy is trusted'
+        _check_first_pictures(page, labels)
+        _shot(page.locator('.lesson17-explorer').first, f'untrusted-{nb[:2]}')
+    except BaseException:
+        _shot(page, f'untrusted-{nb[:2]}-failure-page')
+        raise
+    finally:
+        page.context.close()
+
+
+def _check_first_pictures(page, labels):
+    "Each explorer on `page` shows its first picture, drawn and visible, as saved; `labels`: (slider, first position) pairs."
+    for label, start in labels:
+        img = page.locator(f'.lesson17-explorer img[alt="{label} {start}"]')
+        assert img.count() == 1, f'no explorer showing the picture of {label} {start}: ' + page.locator('.lesson17-explorer').evaluate_all(
+            "es => es.map(e => e.outerHTML.replace(/base64,[^\"]*/g, 'base64,...').slice(0, 800))").__repr__()
+        img.scroll_into_view_if_needed()
+        assert img.is_visible() and img.get_attribute('src').startswith('data:image/png;base64,')
+        page.wait_for_function('i => i.complete', arg=img.element_handle(), timeout=REDRAW_TIMEOUT)
+        assert img.evaluate('i => i.naturalWidth > 100 && i.getBoundingClientRect().width > 100'), 'the picture is not drawn'
+
+
+@pytest.mark.parametrize('nb,labels', SAVED, ids=[nb[:2] for nb, _ in SAVED])
+def test_first_picture_static(browser, tmp_path, nb, labels):
+    "On a static viewer (the notebook as nbconvert's HTML, script switched off in the browser), the first picture shows."
+    out = tmp_path / 'page.html'
+    subprocess.run([str(JUPYTER), 'nbconvert', '--to', 'html', '--output', str(out), str(NBS / nb)], check=True, capture_output=True)
+    page = browser.new_context(java_script_enabled=False).new_page()
+    try:
+        page.goto(out.as_uri())
+        body = page.inner_text('body')
+        assert WIDGET_ERROR not in body
+        _check_first_pictures(page, labels)
+        _shot(page.locator('.lesson17-explorer').first, f'static-{nb[:2]}')
+    finally:
+        page.context.close()
