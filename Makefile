@@ -7,6 +7,7 @@ PY := $(BIN)/python
 ROOT := $(filter 0,$(shell id -u))
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 PORT ?= 8888
+START := $(shell date +%s)
 
 .PHONY: install data browser lab test export-check nbclean clean-check nbtest pytest reproduce bench docs clean
 
@@ -36,6 +37,7 @@ lab: data
 	$(BIN)/jupyter lab --notebook-dir=nbs --ServerApp.port=$(PORT) $(if $(ROOT),--allow-root) --no-browser
 
 test: data browser export-check clean-check nbtest pytest
+	@echo "make test passed in $$(( $$(date +%s) - $(START) )) s, on $$(date -u +%F) with $$(nproc) cores"
 
 # The committed package must be exactly what the notebooks export, and the notebooks already clean.
 export-check: install

@@ -66,12 +66,18 @@ def md_cell(like, source):
     return {**{k: like[k] for k in ('id',) if k in like}, 'cell_type': 'markdown', 'metadata': {}, 'source': source}
 
 
+def shows_widget(o):
+    "Whether output `o` shows a widget: its view (which needs a kernel), or the explorer's HTML copy saved in its place"
+    data = o.get('data', {})
+    return WIDGET in data or 'class="lesson17-explorer"' in ''.join(data.get('text/html', ''))
+
+
 def explorer_pages(nb_path):
     """Run the notebook's code up to its last widget, here and now, and return the HTML each widget cell's result
     brings (`lesson17.viz.Explorer.html`: every slider position's page, computed by this code), keyed by the cell's
     source without its `#|` lines. Empty for a notebook without widgets."""
     cells = [c for c in json.loads(Path(nb_path).read_text())['cells'] if c['cell_type'] == 'code']
-    wanted = [i for i, c in enumerate(cells) if any(WIDGET in o.get('data', {}) for o in c.get('outputs', []))]
+    wanted = [i for i, c in enumerate(cells) if any(shows_widget(o) for o in c.get('outputs', []))]
     if not wanted: return {}
     from execnb.shell import CaptureShell
     cwd = os.getcwd()
@@ -105,7 +111,8 @@ def stage_cell(c, site_url, pages=None):
         return md_cell(c, relink('\n'.join(''.join(o['data']['text/markdown']) for o in outs
                                              if 'text/markdown' in o.get('data', {})), site_url))
     for o in outs:   # a widget needs a kernel; an explorer's pages, computed for this build, work without one
-        if WIDGET in o.get('data', {}): o["data"] = {"text/html": pages[src]} if src in (pages or {}) else {'text/plain': WIDGET_NOTE}
+        if shows_widget(o) and src in (pages or {}): o["data"] = {"text/html": pages[src]}
+        elif WIDGET in o.get('data', {}): o["data"] = {'text/plain': WIDGET_NOTE}
     meta = {**c.get('metadata', {}), **({'transient': {'remove_source': True}} if d.get('echo') == 'false' else {})}
     return {**c, 'source': src, 'outputs': outs, 'metadata': meta}
 

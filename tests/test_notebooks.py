@@ -68,3 +68,36 @@ def test_no_stored_widget_state(path):
     "Widget state (every explorer's pages, again, for every widget made) would add megabytes per run; the outputs carry the pages."
     assert 'widgets' not in json.loads(path.read_text())['metadata'], \
         f'{path.name} stores widget state: run notebooks with `jupyter nbconvert --execute --ExecutePreprocessor.store_widget_state=False`'
+
+
+VIEW = 'application/vnd.jupyter.widget-view+json'
+
+
+@pytest.mark.parametrize('path', sorted((ROOT/'nbs').glob('*.ipynb')), ids=lambda p: p.stem)
+def test_no_saved_widget_view_beside_html(path):
+    "Opened without running, JupyterLab shows a saved widget view as 'model not found'; the HTML beside it works."
+    found = [i for i, c in enumerate(cells(path)) for o in c.get('outputs', []) if VIEW in o.get('data', {}) and 'text/html' in o['data']]
+    assert not found, f'{path.name}: cells {found} keep a widget-view entry beside their HTML: run make nbclean (tools/drop_widget_views.py)'
+
+
+def test_drop_widget_views(tmp_path):
+    "The tool drops the widget-view entry where HTML stands beside it, and only there."
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x', outputs=[
+        nbformat.v4.new_output('execute_result', {VIEW: {'model_id': 'a'}, 'text/html': '<b>x</b>', 'text/plain': 'x'}),
+        nbformat.v4.new_output('display_data', {VIEW: {'model_id': 'b'}, 'text/plain': 'y'})])])
+    path = tmp_path/'a.ipynb'
+    nbformat.write(nb, path)
+    subprocess.run([sys.executable, str(ROOT/'tools'/'drop_widget_views.py'), str(path)], check=True, capture_output=True)
+    kept = [set(o['data']) for o in cells(path)[0]['outputs']]
+    assert kept == [{'text/html', 'text/plain'}, {VIEW, 'text/plain'}]
+
+
+def test_readme_results_table_is_the_one_08_printed():
+    "README's results table, seconds included, is the table 08_towards_90 printed (tools/results_table.py copies it)."
+    from lesson17.recipes import EXPERIMENTS
+    printed = [''.join(o['data']['text/markdown']).strip() for c in cells(ROOT/'nbs'/'08_towards_90.ipynb')
+               for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+    readme = (ROOT/'README.md').read_text()
+    table = re.search(r'^\| experiment \|.*(?:\n\|.*)*', readme, re.M).group()
+    assert [row.split('|')[1].strip() for row in table.splitlines()[2:]] == [name for name, *_ in EXPERIMENTS]
+    assert table in printed, 'README.md\'s results table is not the one 08 printed: run python tools/results_table.py'
