@@ -10,18 +10,17 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN, INDEX, README = ROOT/'nbs'/'08_towards_90.ipynb', ROOT/'nbs'/'index.ipynb', ROOT/'README.md'
-HEADER = '| experiment | what | epochs | valid acc | lesson | seconds |'
-# The table in index.ipynb, and the line under it that dates its seconds
-BLOCK = re.compile(r'^\| experiment \|.*(?:\n\|.*)*(?:\n\nSeconds measured on .*)?', re.M)
+TABLE = re.compile(r'^\| experiment \| what \| epochs \| valid acc \| lesson \| seconds \|\n(?:\|.*(?:\n|$))+', re.M)
+BLOCK = re.compile(TABLE.pattern + r'(?:\nSeconds measured on .*)?', re.M)   # the table in index.ipynb, and the line dating it
 
 
 def printed_table(path=RUN):
-    "The results table the notebook at `path` printed: the Markdown output whose rows are every experiment, in order."
+    "The results table the notebook at `path` printed (as Markdown or text): the one whose rows are every experiment, in order."
     from lesson17.recipes import EXPERIMENTS
     names = [name for name, *_ in EXPERIMENTS]
-    tables = {md for c in nbformat.read(path, as_version=4).cells for o in c.get('outputs', [])
-              if (md := ''.join(o.get('data', {}).get('text/markdown', '')).strip()).startswith(HEADER)
-              and [row.split('|')[1].strip() for row in md.splitlines()[2:]] == names}
+    texts = [''.join(t) for c in nbformat.read(path, as_version=4).cells for o in c.get('outputs', [])
+             for t in (o.get('text'), o.get('data', {}).get('text/markdown')) if t]
+    tables = {m.strip() for t in texts for m in TABLE.findall(t) if [row.split('|')[1].strip() for row in m.strip().splitlines()[2:]] == names}
     if len(tables) != 1: raise ValueError(f'{path.name} should print one results table of the experiments {names}, found {len(tables)}')
     return tables.pop()
 
@@ -43,7 +42,7 @@ def update():
     "Put 08's table in index.ipynb (dated anew only when it changed) and write README.md from index.ipynb's text."
     nb, table = nbformat.read(INDEX, as_version=4), printed_table()
     cell = next(c for c in nb.cells if c.cell_type == 'markdown' and BLOCK.search(c.source))
-    old = BLOCK.search(cell.source).group()
+    old = BLOCK.search(cell.source).group().rstrip('\n')
     if not (old.startswith(table + '\n\nSeconds measured on')):
         cell.source = cell.source.replace(old, dated(table))
         nbformat.write(nb, INDEX)
