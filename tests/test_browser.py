@@ -597,8 +597,9 @@ def _check_first_pictures(page, labels):
     "Each explorer on `page` shows its first picture, drawn and visible, as saved; `labels`: (slider, first position) pairs."
     for label, start in labels:
         img = page.locator(f'.lesson17-explorer img[alt="{label} {start}"]')
-        assert img.count() == 1, f'no explorer showing the picture of {label} {start}: ' + page.locator('.lesson17-explorer').evaluate_all(
-            "es => es.map(e => e.outerHTML.replace(/base64,[^\"]*/g, 'base64,...').slice(0, 800))").__repr__()
+        shown = page.locator('.lesson17-explorer').evaluate_all(   # for the message: what the page has instead
+            "es => es.map(e => e.outerHTML.replace(/base64,[^\"]*/g, 'base64,...').slice(0, 800))")
+        assert img.count() == 1, f'no explorer showing the picture of {label} {start}: {shown!r}'
         img.scroll_into_view_if_needed()
         assert img.is_visible() and img.get_attribute('src').startswith('data:image/png;base64,')
         page.wait_for_function('i => i.complete', arg=img.element_handle(), timeout=REDRAW_TIMEOUT)
