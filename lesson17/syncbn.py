@@ -161,6 +161,7 @@ def init_group(rank, nproc, port=None, timeout=120):
     "Join process group `rank` of `nproc`: gloo on CPU, NCCL with one GPU per process; from torchrun's environment when `port` is None."
     backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', rank)) % torch.cuda.device_count())
+    elif 'OMP_NUM_THREADS' in os.environ: torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))  # as the user asks
     else: torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get('LOCAL_WORLD_SIZE', nproc))))  # shared cores
     url = 'env://' if port is None else f'tcp://127.0.0.1:{port}'
     dist.init_process_group(backend, init_method=url, rank=rank, world_size=nproc, timeout=timedelta(seconds=timeout))
