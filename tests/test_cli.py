@@ -242,3 +242,24 @@ def test_a_process_that_fails_ends_the_run_with_a_message(tmp_path):
     msg = fails('train', '--nproc', '2', '--subset', '600', status=1, env=env)
     assert msg.startswith('lesson17 train: error: process ') and 'of 2 failed: ' in msg and 'LESSON17_DATA is set to' in msg
     assert time.monotonic() - start < 60
+
+
+def test_two_torchrun_agents_train_as_nproc_2(tmp_path):
+    "Two torchrun agents, one process each, meeting at a rendezvous address, stand in for two machines: the same run as --nproc 2."
+    from lesson17.syncbn import free_port
+    args = ['train', '--norm', 'sync-batch', '--bs', '256', '--epochs', '1', '--subset', '4000', '--seed', '1']
+    port = free_port()
+    env = dict(os.environ, OMP_NUM_THREADS='1')  # the threads --nproc 2 gives each process on 2 cores: the same arithmetic
+    agents = [subprocess.Popen([str(BIN.parent/'torchrun'), '--nnodes', '2', '--node-rank', str(rank), '--nproc-per-node', '1',
+                                '--master-addr', '127.0.0.1', '--master-port', str(port), '--no-python', str(BIN),
+                                *args, '--json', str(tmp_path/f'agent{rank}.json')],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for rank in (0, 1)]
+    outs = [a.communicate(timeout=600) for a in agents]
+    assert [a.returncode for a in agents] == [0, 0], outs
+    assert outs[0][0].count('final validation accuracy') == 1 and 'final validation accuracy' not in outs[1][0]
+    assert not (tmp_path/'agent1.json').exists()  # rank 0 alone writes
+    r = run('train', '--nproc', '2', *args[1:], '--json', str(tmp_path/'nproc.json'))
+    assert r.returncode == 0, r.stderr
+    two, one = (json.loads((tmp_path/f).read_text()) for f in ('agent0.json', 'nproc.json'))
+    assert two['config']['nproc'] == one['config']['nproc'] == 2
+    assert two['final_valid_acc'] == one['final_valid_acc'] and two['epochs'][0]['train_loss'] == one['epochs'][0]['train_loss']
