@@ -180,7 +180,7 @@ def get_dls(bs=256,          # batch size for training; validation uses twice th
     if drop_last is None:  # BatchNorm can't train on one image once the feature maps are 1x1
         drop_last = len(x_train) % bs == 1 and len(x_train) > 1
         if drop_last: print(f"{len(x_train)} training images in batches of {bs} leave a last batch of one image, "
-                            "too few for BatchNorm: it is left out of each epoch")
+                            "which BatchNorm can't train on once the feature maps are 1x1: it is left out of each epoch")
     tfm = Normalize(x_train.mean().item(), x_train.std().item()) if normalize else None
     return DataLoaders(DataLoader(x_train, y_train, bs, shuffle=True, tfm=tfm, drop_last=drop_last),
                        DataLoader(x_valid, y_valid, bs*2, tfm=tfm))
