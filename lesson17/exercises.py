@@ -6,13 +6,13 @@
 __all__ = ['SHAPE', 'check_ewma', 'stat_sets', 'plot_sets', 'check_layernorm', 'check_instancenorm', 'check_groupnorm',
            'check_batchnorm']
 
-# %% ../nbs/09_exercises.ipynb #01e20e27
+# %% ../nbs/09_exercises.ipynb #2be716f8
 import copy, functools, inspect, itertools
 import torch
 from torch import nn
 from .groupnorm import NORM_LAYERS, stats_ids, plot_norm_block
 
-# %% ../nbs/09_exercises.ipynb #c20db5f3
+# %% ../nbs/09_exercises.ipynb #83ea007c
 def _close(a, b, tol=1e-6):
     "Whether tensors `a` and `b` have the same shape and agree to within `tol`."
     return a.shape == b.shape and torch.allclose(a.detach().double(), b.detach().double(), rtol=0, atol=tol)
@@ -23,13 +23,10 @@ def _call(fn, doing, hint=None):
     except NotImplementedError: raise  # a stub: the checker says "not done yet"
     except Exception as e:
         first = (str(e).splitlines() or [''])[0]
-        if 'in-place' in first or 'inplace' in first:
-            raise AssertionError(f"{doing} failed because it changes a tensor in place that autograd needs (PyTorch said: "
-                                 f"{first}): write new tensors, x = x - m, not x -= m or x.sub_(m)") from None
-        if 'must match the size' in first or 'broadcast' in first:
-            why = hint() if hint else "a mean or variance taken without keepdim=True, or over other dims, no longer lines up with x"
-            raise AssertionError(f"{doing} failed because two shapes don't line up: {why} (PyTorch said: {first})") from None
-        raise AssertionError(f"{doing} raised {type(e).__name__}: {first}") from e
+        if 'in-place' in first or 'inplace' in first: why = "it changes a tensor in place that autograd needs: write x = x - m, not x -= m or x.sub_(m)"
+        elif 'must match the size' in first or 'broadcast' in first: why = "two shapes don't line up: " + (hint() if hint else "a statistic lost a dim")
+        else: raise AssertionError(f"{doing} raised {type(e).__name__}: {first}") from e
+        raise AssertionError(f"{doing} failed because {why} (PyTorch said: {first})") from None
 
 def _not_done(check):
     "Make `check` print 'not done yet' and return False while the answer still raises NotImplementedError."
@@ -37,20 +34,18 @@ def _not_done(check):
     def run(answer):
         try: return check(answer)
         except NotImplementedError as e:
-            print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; "
-                  "write it, then run this cell again")
+            print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again")
             return False
     return run
 
 def _name(answer): return getattr(answer, '__name__', type(answer).__name__)
 
-# %% ../nbs/09_exercises.ipynb #a820b23e
+# %% ../nbs/09_exercises.ipynb #f1995103
 def _weights(fn, n, mom):
     "The weights `fn` gives each of `n` values in each output, found by feeding one value at a time, and its output for all zeros."
-    zero = torch.zeros(n, dtype=torch.float64)
-    base = torch.as_tensor(fn(zero.clone(), mom), dtype=torch.float64)
-    rows = [torch.as_tensor(fn(torch.eye(n, dtype=torch.float64)[j].clone(), mom), dtype=torch.float64) - base for j in range(n)]
-    return torch.stack(rows, 1), base
+    run = lambda v: torch.as_tensor(fn(v.clone(), mom), dtype=torch.float64)
+    base = run(torch.zeros(n, dtype=torch.float64))
+    return torch.stack([run(e) - base for e in torch.eye(n, dtype=torch.float64)], 1), base
 
 def _ewma_weights(n, mom, start=True, late=False):
     "The weights of the right EWMA (`start`: from the first value, else from 0; `late`: each output before its own value)."
@@ -62,36 +57,31 @@ def _ewma_weights(n, mom, start=True, late=False):
 
 def _ewma_mistake(w, base, mom):
     "What weights `w` (and output `base` for zeros) say about an EWMA, in words, or None if they are right."
-    n = len(w)
+    n, newest = len(w), w.diagonal()[1:]
     if base.abs().max() > 1e-6: return f"with every value 0 it returns {base[:3].tolist()}…, not 0: it adds something that is not an average of the values"
-    if (w[1:] - w[:1]).abs().max() < 1e-9 and n > 1:
-        return ("every output is the same: they are all the final average. You append one tensor and then change it in place "
-                "(lerp_, +=, mul_), so each entry of the list is that same tensor: append a new tensor each step, "
-                "avg = torch.lerp(avg, v, mom), or append avg.clone()")
+    if (w[1:] - w[:1]).abs().max() < 1e-9:
+        return ("every output is the same: they are all the final average. You append one tensor and then change it in place (lerp_, +=, mul_), "
+                "so each entry of the list is that same tensor: append a new tensor each step, avg = torch.lerp(avg, v, mom), or append avg.clone()")
     if w.triu(1).abs().max() > 1e-9: return "an output depends on values that come after it: each average may only use the values up to its own"
-    for start, late, words in ((True, False, None), (False, False, "it starts from 0 instead of the first value, so the early averages are pulled towards 0: start with avg = values[0]"),
-                               (True, True, "each output is the average before its own value was added: update the average with v, then keep it"),
-                               (False, True, "it starts from 0 and each output is the average before its own value: start with avg = values[0], and update before keeping it")):
-        for m, wrong in ((mom, None), (1 - mom, f"the momentum convention is swapped: it gives the newest value weight {1 - mom:g}, not mom = {mom}; "
-                                                "in PyTorch's convention mom weights the newest value: avg = torch.lerp(avg, v, mom)")):
-            if _close(w, _ewma_weights(n, m, start, late)):
-                said = [s for s in (wrong, words) if s]
-                return "; and ".join(said) if said else None
-    newest = w.diagonal()[1:]
+    swapped = (f"the momentum convention is swapped: it gives the newest value weight {1 - mom:g}, not mom = {mom}; in PyTorch's convention "
+               "mom weights the newest value: avg = torch.lerp(avg, v, mom)")
+    zero, late = "it starts from 0 instead of the first value, so the early averages are pulled towards 0: start with avg = values[0]", \
+                 "each output is the average before its own value was added: update the average with v, then keep it"
+    for m, start, is_late in itertools.product((mom, 1 - mom), (True, False), (False, True)):
+        if _close(w, _ewma_weights(n, m, start, is_late)):
+            return "; and ".join(s for s, on in ((swapped, m != mom), (zero, not start), (late, is_late)) if on) or None
     if (newest - newest.mean()).abs().max() < 1e-6:
-        return (f"the newest value gets weight {newest.mean().item():.3g} at each step, not mom = {mom}: "
-                "it ignores the mom it was given, use avg = torch.lerp(avg, v, mom)")
+        return f"the newest value gets weight {newest.mean().item():.3g} at each step, not mom = {mom}: it ignores the mom it was given, use avg = torch.lerp(avg, v, mom)"
     if _close(newest, 1 / torch.arange(2, n + 1, dtype=torch.float64)): return "it is the plain running mean (each value weighted equally), not an exponentially weighted one: avg = torch.lerp(avg, v, mom)"
     return (f"the newest value gets weights {[round(v, 3) for v in newest[:4].tolist()]}…, not mom = {mom} at every step: "
             "each step should be avg = torch.lerp(avg, v, mom), starting from avg = values[0]")
 
-# %% ../nbs/09_exercises.ipynb #763123b2
+# %% ../nbs/09_exercises.ipynb #baa878d7
 @_not_done
 def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tensor `values`
               ):
     "Check `fn` against repeated `torch.lerp` from the first value; name what it does if it differs."
-    name = _name(fn)
-    values = torch.tensor([3., 1, 4, 1, 5, 9, 2, 6], dtype=torch.float64)
+    name, values = _name(fn), torch.tensor([3., 1, 4, 1, 5, 9, 2, 6], dtype=torch.float64)
     n = len(values)
     for mom in (0.3, 0.8):
         given = values.clone()
@@ -108,22 +98,19 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
                     n - 1: "one too few: the first output is the first value itself (the average of one value), keep it"}
             raise AssertionError(f"{name} returned shape {tuple(out.shape)} for {n} values, {hint.get(out.numel(), 'return one average per input')}")
         w, base = _weights(lambda v, m: _call(lambda: fn(v, m), f"{name}(values, mom={m})"), n, mom)
-        wrong = _ewma_mistake(w, base, mom)
-        if wrong: raise AssertionError(f"{name}: {wrong}")
+        if wrong := _ewma_mistake(w, base, mom): raise AssertionError(f"{name}: {wrong}")
         if not _close(out, w @ values, 1e-5): raise AssertionError(f"{name}(values, mom={mom}) is not linear in values: it should only lerp")
     print(f"✓ {name} matches repeated torch.lerp: one average per value, the newest weighted by mom, starting from the first value")
     return True
 
-# %% ../nbs/09_exercises.ipynb #6814f7b1
+# %% ../nbs/09_exercises.ipynb #b2d98414
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W): 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
 
 def _inputs(shape=SHAPE, seed=0):
     "A float64 batch whose items and channels have different means and spreads."
-    g = torch.Generator().manual_seed(seed)
-    n, c = shape[:2]
-    x = torch.randn(shape, dtype=torch.float64, generator=g)
-    return (x * torch.linspace(0.2, 1., c, dtype=torch.float64).view(1, c, 1, 1)
-            + torch.linspace(-1., 2., c, dtype=torch.float64).view(1, c, 1, 1) + torch.linspace(-0.5, 0.5, n, dtype=torch.float64).view(n, 1, 1, 1))
+    (n, c), f64 = shape[:2], dict(dtype=torch.float64)
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed), **f64)
+    return x * torch.linspace(0.2, 1., c, **f64).view(c, 1, 1) + torch.linspace(-1., 2., c, **f64).view(c, 1, 1) + torch.linspace(-.5, .5, n, **f64).view(n, 1, 1, 1)
 
 def stat_sets(m,  # a norm layer, in the mode to look at (it is copied before each call, so its state is left alone)
               x,  # the input, (N, C, H, W)
@@ -131,12 +118,9 @@ def stat_sets(m,  # a norm layer, in the mode to look at (it is copied before ea
     "For each value of `x`, the number of the set of inputs `m`'s output for it depends on: the values its statistics span."
     def run(xi):
         with torch.no_grad(): return copy.deepcopy(m)(xi)
-    base, rows = run(x), []
-    for i in range(x.numel()):
-        xi = x.clone().flatten()
-        xi[i] += 0.5
-        rows.append((run(xi.view_as(x)) - base).abs().flatten() > 1e-10)
-    dep = torch.stack(rows, 1) | torch.eye(x.numel(), dtype=torch.bool)  # dep[o, i]: output o moves when input i does
+    base = run(x)
+    dep = torch.stack([(run(x + 0.5 * e.view_as(x)) - base).abs().flatten() > 1e-10 for e in torch.eye(x.numel(), dtype=x.dtype)], 1)
+    dep = dep | torch.eye(x.numel(), dtype=torch.bool)  # dep[o, i]: output o moves when input i does
     dep = dep | dep.T                                                    # linked either way (an output can saturate) ...
     while not torch.equal(dep, more := (dep.double() @ dep.double()) > 0): dep = more   # ... and through others: whole sets
     return torch.unique(dep, dim=0, return_inverse=True)[1].view(x.shape)
@@ -167,13 +151,11 @@ def _like(ids, shape=SHAPE):
             if _same_sets(ids, stats_ids(name, shape, g)): return f"{name} with {g} groups" if name == 'GroupNorm' else name
     return ''
 
-# %% ../nbs/09_exercises.ipynb #10dcd49e
+# %% ../nbs/09_exercises.ipynb #9c4db1d4
 def _channels(cs, c):
     "A set of channels in words."
-    if len(cs) == 1: return f"only its own channel ({cs[0]})"
-    if len(cs) == c: return f"all {c} channels"
-    run = cs == list(range(cs[0], cs[0] + len(cs)))
-    return f"{'neighbours' if run else 'channels'} {', '.join(map(str, cs))}"
+    if len(cs) in (1, c): return f"only its own channel ({cs[0]})" if len(cs) == 1 else f"all {c} channels"
+    return f"{'neighbours' if cs == list(range(cs[0], cs[0] + len(cs))) else 'channels'} {', '.join(map(str, cs))}"
 
 def _describe(ids, want, layer, shape=SHAPE):
     "The first difference between the sets `ids` and the layer's sets `want`, in plain words."
@@ -202,7 +184,7 @@ def _describe(ids, want, layer, shape=SHAPE):
     like = _like(ids, shape)
     mine_dims = next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
     if layer == 'GroupNorm':
-        want = f"GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
+        want = f"GroupNorm averages over dims {NORM_LAYERS['GroupNorm'].dims} of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
     else: want = f"{layer} averages over {_dims_words(NORM_LAYERS[layer].dims)}"
     head = (f"wrong axes: {want}, yours over {_dims_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {want}")
     if layer == 'GroupNorm' and like == f"GroupNorm with {c // 2} groups":
@@ -224,7 +206,7 @@ def plot_sets(answer,  # your layer: a class or an instance
     plot_norm_block(layer, SHAPE, ax=axs[1], title=f"{layer}" + (" (2 groups)" if layer == 'GroupNorm' else ''))
     return fig
 
-# %% ../nbs/09_exercises.ipynb #2b4fe893
+# %% ../nbs/09_exercises.ipynb #b341929a
 def _set_stats(x, ids, correction=0):
     "Each value's set mean and variance (`correction` 1: unbiased), for the sets numbered `ids`."
     flat, k = ids.flatten(), int(ids.max()) + 1
@@ -248,7 +230,7 @@ def _formula(x, ids, mults, adds, eps, correction=0, divide='std', centre=True, 
     m, v = _set_stats(x, ids, correction)
     if detach: m, v = m.detach(), v.detach()
     xn = ((x - m) if centre else x) / _DIVIDE[divide][1](v, eps)
-    return {'right': xn * mults + adds, 'none': xn, 'add first': (xn + adds) * mults}[affine]
+    return {'right': xn * mults + adds, 'none': xn, 'add first': (xn + adds) * mults, 'no shift': xn * mults, 'no scale': xn + adds}[affine]
 
 def _formulas(x, ids, mults, adds, eps, layer, names):
     "Every candidate formula as (mistakes in words, settings), simplest first."
@@ -259,7 +241,9 @@ def _formulas(x, ids, mults, adds, eps, layer, names):
         for correction in (0, 1):
             for divide, (words, _) in _DIVIDE.items():
                 for affine, how in (('right', None), ('none', f"forward never uses {names[0]} and {names[1]}: return normalised * {names[0]} + {names[1]}"),
-                                    ('add first', f"it adds {names[1]} before multiplying by {names[0]}: multiply first, then add")):
+                                    ('add first', f"it adds {names[1]} before multiplying by {names[0]}: multiply first, then add"),
+                                    ('no shift', f"it never adds {names[1]}: return normalised * {names[0]} + {names[1]}"),
+                                    ('no scale', f"it never multiplies by {names[0]}: return normalised * {names[0]} + {names[1]}")):
                     said = [s for s in (None if centre else "it never subtracts the mean: it divides x itself by the standard deviation; "
                                         "centre first, (x - m) / (v + eps).sqrt()", correction and unbiased, words and words.format(eps=eps), how) if s]
                     out.append((said, dict(correction=correction, divide=divide, centre=centre, affine=affine)))
@@ -267,28 +251,24 @@ def _formulas(x, ids, mults, adds, eps, layer, names):
 
 def _lessons(layer): return f", as the lesson's {layer} does" if layer in ('LayerNorm', 'BatchNorm') else ""
 
-def _no_grad(layer):
-    fix = ("compute them with autograd on, and put only the update of the running statistics under torch.no_grad()" if layer == 'BatchNorm'
-           else "compute them from x with autograd on")
-    return (f"its mean and variance carry no gradient (computed under torch.no_grad() or detached{_lessons(layer)}), so the gradients "
-            f"with respect to the input are wrong; PyTorch backpropagates through them: {fix}")
+def _no_grad(layer): return (f"its mean and variance carry no gradient (computed under torch.no_grad() or detached{_lessons(layer)}), so the gradients with "
+                             "respect to the input are wrong; PyTorch backpropagates through them: compute them with autograd on"
+                             + (", and put only the update of the running statistics under torch.no_grad()" if layer == 'BatchNorm' else ""))
 
-# %% ../nbs/09_exercises.ipynb #91736a06
+# %% ../nbs/09_exercises.ipynb #3141ed93
 def _first_step(out, x, ids, mults, adds, eps):
     "Which step of normalising differs, in words: centring, or the spread."
-    z = (out.detach() - adds.detach()) / mults.detach()
-    m, v = _set_stats(z, ids)
+    m, v = _set_stats((out.detach() - adds.detach()) / mults.detach(), ids)
     want = _set_stats(x.detach(), ids)[1]
     if m.abs().max() > 1e-6: return f"undoing the scale and shift, its output is not centred: a set's mean is {m.abs().max().item():.3g} away from 0"
     if not _close(v, want / (want + eps)): return "its output is centred, but not of unit spread: divide by (v + eps).sqrt(), v the set's biased variance"
     return "each set's output is centred and of unit spread, yet it differs"
 
-# %% ../nbs/09_exercises.ipynb #dcd078cd
+# %% ../nbs/09_exercises.ipynb #db4ce5ba
 def _build(answer, layer, args, wanted):
     "Your layer's name, and the layer built as the series builds it: `cls(*args)`, or by keyword if it takes keywords only."
     cls = type(answer) if isinstance(answer, nn.Module) else answer
-    name, values, order = _name(cls), list(args.values()), list(args)
-    sig = inspect.signature(cls)
+    name, values, order, sig = _name(cls), list(args.values()), list(args), inspect.signature(cls)
     named = [p for p in sig.parameters if p in args]
     if sorted(named) == sorted(order) and named != order:
         raise AssertionError(f"{name}'s constructor takes ({', '.join(named)}) in another order than the series: it builds "
@@ -314,10 +294,8 @@ def _params(m, name, nf, names, seed=1):
         p, fill = getattr(m, attr, None), 'ones' if start else 'zeros'
         init = f"nn.Parameter(torch.{fill}({nf}, 1, 1))" if nf > 1 else f"nn.Parameter(torch.tensor({start}))"
         if not isinstance(p, torch.Tensor): raise AssertionError(f"{name} has no {attr}: the scale and shift are missing; add self.{attr} = {init} in __init__")
-        if not isinstance(p, nn.Parameter):
-            raise AssertionError(f"{name}.{attr} is a plain tensor, not a parameter, so the optimiser never trains it: make it self.{attr} = {init}")
-        if p.numel() != nf:
-            raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}")
+        if not isinstance(p, nn.Parameter): raise AssertionError(f"{name}.{attr} is a plain tensor, not a parameter, so the optimiser never trains it: make it self.{attr} = {init}")
+        if p.numel() != nf: raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}")
         if nf > 1 and _lines_up(p.shape) != 'channels':
             raise AssertionError(f"{name}.{attr} has the wrong shape {tuple(p.shape)}: against (N, C, H, W) input it lines up with the "
                                  f"{_lines_up(p.shape)}, not the channels; give it shape ({nf}, 1, 1) or (1, {nf}, 1, 1)")
@@ -326,25 +304,24 @@ def _params(m, name, nf, names, seed=1):
         with torch.no_grad(): p.copy_(value.view_as(p))
     return [v.view(1, nf, 1, 1).requires_grad_() for v in values]
 
-# %% ../nbs/09_exercises.ipynb #bcce440c
+# %% ../nbs/09_exercises.ipynb #e178df83
 def _smallest(m, ref, name, ref_name, nf, held, train=True):
     "The first small input where `m` and `ref` differ, both outputs printed, and which properties held."
     shapes = sorted(((n, nf, h, w) for n in (1, 2) for h in (1, 2) for w in (1, 2) if not train or n * h * w > 1), key=lambda s: (s[0] * s[2] * s[3], s))
+    show = lambda t: str(t.detach().flatten().round(decimals=3).tolist())
     for shape in shapes:
         x = (torch.arange(torch.Size(shape).numel()) % 5 - 2).double().view(shape)
         with torch.no_grad(): a, b = copy.deepcopy(m)(x), copy.deepcopy(ref)(x)
         if not _close(a, b):
-            show = lambda t: str(t.detach().flatten().round(decimals=3).tolist())
             return (f" The smallest input where they differ: x = {show(x)} of shape {shape} (its scale and shift random, as set); "
                     f"yours gives {show(a)}, {ref_name} {show(b)}. Held: {'; '.join(held) or 'nothing checked'}.")
     return ""
 
 def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults', 'adds'), lesson=(), nf=6, hint=None):
     "Check one forward of `m` (training mode) against PyTorch's `ref`: input, sets, formula, gradients. Returns the lesson's ways it follows."
-    x0, held = _inputs(), []
+    x0, xin, held = _inputs(), _inputs(), []
     example = "xg.mean(-1, keepdim=True) on xg = x.view(n, self.groups, -1)" if layer == 'GroupNorm' else f"x.mean({NORM_LAYERS[layer].dims}, keepdim=True)"
     hint = hint or (lambda: f"a mean or variance taken without keepdim=True loses the dims it averaged over, so it no longer lines up with x: keep them, {example}")
-    xin = x0.clone()
     out = _call(lambda: copy.deepcopy(m)(xin), f"{name}(x) with x of shape {SHAPE}", hint)
     if not torch.equal(xin, x0):
         raise AssertionError(f"{name} changes its input in place: after {name}(x), x holds other values (x -= m, x /= s, x.sub_() "
@@ -354,11 +331,10 @@ def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults',
         raise AssertionError(f"{name}: its output is {f'of shape {tuple(out.shape)}' if isinstance(out, torch.Tensor) else f'a {type(out).__name__}'}, "
                              f"expected a tensor of shape {SHAPE}, the shape of the input")
     ids, want = stat_sets(m, x0), stats_ids(layer, SHAPE, groups)
-    same = _same_sets(ids, want)
     x, mm = x0.clone().requires_grad_(), copy.deepcopy(m)
     out = _call(lambda: mm(x), f"{name}(x)", hint)
     fits = [(said, kw) for said, kw in _formulas(x, ids, mults, adds, eps, layer, names) if _close(out, _formula(x, ids, mults, adds, eps, **kw))][:1]
-    if not same:
+    if not _same_sets(ids, want):
         said = fits[0][0] if fits else []
         raise AssertionError(f"{name}: {_describe(ids, want, layer)}{'; and ' + '; and '.join(said) if said else ''}. "
                              f"Draw it: plot_sets({name}, '{layer}')")
@@ -370,8 +346,7 @@ def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults',
     ways = ['unbiased'] if said and len(said) == 1 and 'unbiased' in lesson and kw['correction'] == 1 else []
     if said and not ways: raise AssertionError(f"{name}: its output is wrong: " + "; and ".join(said))
     if not ways and not _close(out, ref(x)): raise RuntimeError("a bug in the checker: its reference disagrees with PyTorch's")
-    if not out.requires_grad:
-        raise AssertionError(f"{name}: its output carries no gradient at all, so nothing before it could learn: don't run forward under torch.no_grad() or .detach() its output")
+    if not out.requires_grad: raise AssertionError(f"{name}: its output carries no gradient at all, so nothing before it could learn: don't run forward under torch.no_grad() or .detach() its output")
     g = torch.randn(out.shape, dtype=out.dtype, generator=torch.Generator().manual_seed(2))
     got = torch.autograd.grad(out, [x] + [getattr(mm, a) for a in names], g, allow_unused=True)
     right = torch.autograd.grad(_formula(x, ids, mults, adds, eps, **kw), [x, mults, adds], g)
@@ -388,7 +363,7 @@ def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults',
         raise AssertionError(f"{name}: " + "; and ".join(_no_grad(layer) if w == 'no_grad' else said[0] for w in ways))
     return ways
 
-# %% ../nbs/09_exercises.ipynb #e1295516
+# %% ../nbs/09_exercises.ipynb #6d2f698d
 _LESSON = {  # how the lesson's own layers differ from PyTorch's
     'LayerNorm': "It differs from F.layer_norm in one way: it divides by the unbiased variance (n − 1, x.var's default), PyTorch by the "
                  "biased one (n); use x.var(..., correction=0) (or unbiased=False) to match. Its sets, eps, mult and add, and gradients match.",
@@ -432,67 +407,56 @@ def _defaults(cls, layer, args, wanted, groups=2, mom=None):
         raise AssertionError(f"{name}: built as {built}, the way get_model builds every norm, its running statistics move {a:.3g} of the way "
                              f"to each batch's{habit}; PyTorch's default momentum is 0.1: give mom the default 0.1")
 
-# %% ../nbs/09_exercises.ipynb #602c6343
-@_not_done
-def check_layernorm(cls,  # your LayerNorm class (or an instance), built as `cls(nf, eps)`: the lesson's `LayerNorm(dummy, eps=1e-5)`
-                   ):
-    "Check `cls` against `F.layer_norm` with a scalar `mult` and `add`; name what it does, or the lesson's version, if it differs."
-    nf, eps, wanted = 6, 0.1, "(nf=None, eps=1e-5); the lesson calls nf `dummy`, as LayerNorm does not need it"
-    name, m = _build(cls, 'LayerNorm', dict(nf=nf, eps=eps), wanted)
-    m = m.double()
-    mult, add = _params(m, name, 1, ('mult', 'add'))
-    ref = lambda x: nn.functional.layer_norm(x, x.shape[1:], eps=eps) * mult + add
-    ways = _check_norm(m, name, 'LayerNorm', ref, mult, add, eps, names=('mult', 'add'), lesson=('unbiased',))
-    _eval_same(m, name)
-    _defaults(cls, 'LayerNorm', dict(nf=nf), wanted)
-    return _verdict(name, 'LayerNorm', ways, f"✓ {name} matches F.layer_norm(x, x.shape[1:], eps) * mult + add: sets, outputs and gradients, eval mode, default eps")
-
+# %% ../nbs/09_exercises.ipynb #7f4f3ff2
 def _twin(ref, mults, adds):
     "PyTorch's layer `ref` in double precision, its weight and bias set to `mults` and `adds`."
     ref = ref.double()
     with torch.no_grad(): ref.weight.copy_(mults.flatten()); ref.bias.copy_(adds.flatten())
     return ref
 
+def _check_layer(cls, layer, args, wanted, ref, ref_name, names=('mults', 'adds'), lesson=()):
+    "Build `cls` as the series does; check its parameters, a training step against `ref(mults, adds)`, eval mode and the default eps."
+    name, m = _build(cls, layer, args, wanted)
+    m = m.double()
+    mults, adds = _params(m, name, 1 if layer == 'LayerNorm' else SHAPE[1], names)
+    ways = _check_norm(m, name, layer, ref(mults, adds), mults, adds, args['eps'], args.get('groups', 2), names, lesson)
+    _eval_same(m, name)
+    _defaults(cls, layer, {k: v for k, v in args.items() if k != 'eps'}, wanted, args.get('groups', 2))
+    return _verdict(name, layer, ways, f"✓ {name} matches {ref_name}: sets, outputs and gradients, eval mode, default eps")
+
+@_not_done
+def check_layernorm(cls,  # your LayerNorm class (or an instance), built as `cls(nf, eps)`: the lesson's `LayerNorm(dummy, eps=1e-5)`
+                   ):
+    "Check `cls` against `F.layer_norm` with a scalar `mult` and `add`; name what it does, or the lesson's version, if it differs."
+    return _check_layer(cls, 'LayerNorm', dict(nf=6, eps=0.1), "(nf=None, eps=1e-5); the lesson calls nf `dummy`, as LayerNorm does not need it",
+                        lambda mult, add: lambda x: nn.functional.layer_norm(x, x.shape[1:], eps=0.1) * mult + add,
+                        "F.layer_norm(x, x.shape[1:], eps) * mult + add", ('mult', 'add'), lesson=('unbiased',))
+
 @_not_done
 def check_instancenorm(cls,  # your InstanceNorm class (or an instance), built as `cls(nf, eps)`
                       ):
     "Check `cls` against `nn.InstanceNorm2d(nf, eps=eps, affine=True)`; name what it does if it differs."
-    nf, eps = 6, 0.1
-    name, m = _build(cls, 'InstanceNorm', dict(nf=nf, eps=eps), "(nf, eps=1e-5)")
-    m = m.double()
-    mults, adds = _params(m, name, nf, ('mults', 'adds'))
-    _check_norm(m, name, 'InstanceNorm', _twin(nn.InstanceNorm2d(nf, eps=eps, affine=True), mults, adds), mults, adds, eps)
-    _eval_same(m, name)
-    _defaults(cls, 'InstanceNorm', dict(nf=nf), "(nf, eps=1e-5)")
-    return _verdict(name, 'InstanceNorm', [], f"✓ {name} matches nn.InstanceNorm2d(affine=True): sets, outputs and gradients, eval mode, default eps")
+    return _check_layer(cls, 'InstanceNorm', dict(nf=6, eps=0.1), "(nf, eps=1e-5)",
+                        lambda mults, adds: _twin(nn.InstanceNorm2d(6, eps=0.1, affine=True), mults, adds), "nn.InstanceNorm2d(affine=True)")
 
 @_not_done
 def check_groupnorm(cls,  # your GroupNorm class (or an instance), built as `cls(groups, nf, eps)`
                    ):
     "Check `cls` against `nn.GroupNorm(groups, nf, eps=eps)`; name what it does if it differs."
-    groups, nf, eps, wanted = 2, 6, 0.1, "(groups, nf, eps=1e-5), as nn.GroupNorm(num_groups, num_channels)"
-    name, m = _build(cls, 'GroupNorm', dict(groups=groups, nf=nf, eps=eps), wanted)
-    m = m.double()
-    mults, adds = _params(m, name, nf, ('mults', 'adds'))
-    _check_norm(m, name, 'GroupNorm', _twin(nn.GroupNorm(groups, nf, eps=eps), mults, adds), mults, adds, eps, groups)
-    _eval_same(m, name)
-    _defaults(cls, 'GroupNorm', dict(groups=groups, nf=nf), wanted)
-    return _verdict(name, 'GroupNorm', [], f"✓ {name} matches nn.GroupNorm: sets, outputs and gradients, eval mode, default eps")
+    return _check_layer(cls, 'GroupNorm', dict(groups=2, nf=6, eps=0.1), "(groups, nf, eps=1e-5), as nn.GroupNorm(num_groups, num_channels)",
+                        lambda mults, adds: _twin(nn.GroupNorm(2, 6, eps=0.1), mults, adds), "nn.GroupNorm")
 
-# %% ../nbs/09_exercises.ipynb #c9020484
+# %% ../nbs/09_exercises.ipynb #877662ca
 def _buffers(m, name, nf):
     "The names of `m`'s running mean and variance; fail unless they are persistent buffers of `nf` numbers starting at 0 and 1."
     buffers, extra = dict(m.named_buffers()), [k for k, p in m.named_parameters() if p.numel() == nf and k not in ('mults', 'adds')]
     init = "self.register_buffer('means', torch.zeros(1, nf, 1, 1)) and the same for 'vars' with torch.ones"
-    if extra: raise AssertionError(f"{name}.{extra[0]} is an nn.Parameter, so the optimiser would change it with gradients; running "
-                                   f"statistics are not learnt, they are averaged: make it a buffer, {init}")
-    plain = [k for k, v in vars(m).items() if isinstance(v, torch.Tensor)]
-    if not buffers and plain:
-        raise AssertionError(f"{name}.{plain[0]} is a plain tensor attribute, not a buffer, so it is missing from state_dict (a saved model "
-                             f"forgets it) and does not move with .to(device) or .double(): {init}")
+    if extra: raise AssertionError(f"{name}.{extra[0]} is an nn.Parameter, so the optimiser would change it with gradients; running statistics are not learnt, they are averaged: make it a buffer, {init}")
+    if not buffers and (plain := [k for k, v in vars(m).items() if isinstance(v, torch.Tensor)]):
+        raise AssertionError(f"{name}.{plain[0]} is a plain tensor attribute, not a buffer, so it is missing from state_dict (a saved model forgets it) and does not move with .to(device) or .double(): {init}")
     if not buffers: raise AssertionError(f"{name} has no running statistics: BatchNorm needs a running mean and variance for eval mode, kept as buffers; add {init} in __init__")
     found = []
-    for word, start in (('mean', 0.), ('var', 1.)):
+    for word, start in (('mean', 0.), ('var', 1.)):  # found by name, or by how it starts
         k = ([k for k in buffers if word in k.lower()] + [k for k, b in buffers.items() if b.numel() == nf and (b == start).all()] + [None])[0]
         if k is None: raise AssertionError(f"{name} has buffers {list(buffers)} but none holds a running {word} starting at {start:g}: {init}")
         b = buffers[k]
@@ -502,20 +466,18 @@ def _buffers(m, name, nf):
         if not (b == start).all():
             raise AssertionError(f"{name}.{k} should start at {start:g}, as PyTorch's running_{word} does; it starts at {b.flatten()[:4].tolist()}")
         found.append(k)
-    lost = [k for k in found if k not in m.state_dict()]
-    if lost: raise AssertionError(f"{name}.{lost[0]} is a buffer but not persistent (register_buffer(..., persistent=False)), so it is not in "
+    if lost := [k for k in found if k not in m.state_dict()]: raise AssertionError(f"{name}.{lost[0]} is a buffer but not persistent (register_buffer(..., persistent=False)), so it is not in "
                                   "the state_dict: a saved model forgets its running statistics and a loaded one evaluates with 0 and 1; drop persistent=False")
     return found
 
 def _shape_hint(m, names, nf):
     "What a shape error in BatchNorm's forward most likely means, in words."
-    flat = [k for k in names if getattr(m, k).dim() == 1]
-    if flat: return (f"its running statistics have the wrong shape: self.{flat[0]} is ({nf},), which against (N, C, H, W) input lines up with "
+    if flat := [k for k in names if getattr(m, k).dim() == 1]: return (f"its running statistics have the wrong shape: self.{flat[0]} is ({nf},), which against (N, C, H, W) input lines up with "
                      f"the width, not the channels; register them as (1, nf, 1, 1), or view them so where you use them")
     return (f"its batch mean or variance doesn't fit into the running statistics it updates in place: take them as "
             f"x.mean({NORM_LAYERS['BatchNorm'].dims}, keepdim=True), one number per channel, like the running ones")
 
-# %% ../nbs/09_exercises.ipynb #bbf3211c
+# %% ../nbs/09_exercises.ipynb #187565a9
 def _running_mistakes(got, sources, mom, nf, what, corrections):
     "Which source, momentum and variance the running `what` ('mean' or 'var') after the batches in `sources` follows, in words; None if none fits."
     start = 0. if what == 'mean' else 1.
@@ -538,10 +500,8 @@ def _check_running(m, name, nf, mom, mults, adds, names):
     "Fail unless `m`'s running statistics after three training steps are PyTorch's, naming what they follow instead."
     mr, got, batches, outs = copy.deepcopy(m), [], [_inputs(seed=i) for i in range(1, 4)], []
     for k, xb in enumerate(batches):
-        xk = xb.clone().requires_grad_(k == 0)
-        outs.append(_call(lambda: mr(xk), f"{name}(x) in training mode").detach())
-        stats = [getattr(mr, n) for n in names]
-        if any(s.requires_grad for s in stats):
+        outs.append(_call(lambda: mr(xb.clone().requires_grad_(k == 0)), f"{name}(x) in training mode").detach())
+        if any((stats := [getattr(mr, n) for n in names])[i].requires_grad for i in (0, 1)):
             raise AssertionError(f"{name}: its running statistics carry gradients after a training step, so every batch's graph stays attached "
                                  "to them: update them inside `with torch.no_grad():` (or from detached statistics)")
         got.append([s.detach().flatten().clone() for s in stats])
@@ -565,7 +525,7 @@ def _check_running(m, name, nf, mom, mults, adds, names):
     if said: raise AssertionError(f"{name}: its running statistics are wrong: " + "; and ".join(said))
     return mr
 
-# %% ../nbs/09_exercises.ipynb #6f053d35
+# %% ../nbs/09_exercises.ipynb #c7448acb
 @_not_done
 def check_batchnorm(cls,  # your BatchNorm class (or an instance), built as `cls(nf, mom, eps)`: the lesson's `BatchNorm(nf, mom=0.1, eps=1e-5)`
                    ):

@@ -741,3 +741,17 @@ MISTAKES += [
     (check_layernorm, HalfSpreadLN, ["centred, but not of unit spread", "The smallest input where they differ", "yours gives", "Held: the input is left unchanged; its statistics span the same values as LayerNorm's"]),
     (check_instancenorm, ClampedIN, ["its output differs from InstanceNorm's", "The smallest input where they differ"]),
 ]
+
+class NoShiftGN(MyGroupNorm):
+    def forward(self, x):
+        xg = self.group(x)
+        return self.norm(xg, *self.stats(xg)).view(x.shape) * self.mults
+def ewma_mean_start(values, mom):
+    avg, out = values.mean(), []                                        # the mean of all values: the future leaks in
+    for v in values:
+        avg = torch.lerp(avg, v, mom)
+        out.append(avg)
+    return torch.stack(out)
+
+MISTAKES += [(check_groupnorm, NoShiftGN, ["it never adds adds"]),
+             (check_ewma, ewma_mean_start, ["depends on values that come after it"])]
