@@ -6,13 +6,13 @@
 __all__ = ['SHAPE', 'check_ewma', 'stat_sets', 'plot_sets', 'check_layernorm', 'check_instancenorm', 'check_groupnorm',
            'check_batchnorm']
 
-# %% ../nbs/09_exercises.ipynb #2be716f8
+# %% ../nbs/09_exercises.ipynb #043c2238
 import copy, functools, inspect, itertools
 import torch
 from torch import nn
 from .groupnorm import NORM_LAYERS, stats_ids, plot_norm_block
 
-# %% ../nbs/09_exercises.ipynb #83ea007c
+# %% ../nbs/09_exercises.ipynb #f3386907
 def _close(a, b, tol=1e-6):
     "Whether tensors `a` and `b` have the same shape and agree to within `tol`."
     return a.shape == b.shape and torch.allclose(a.detach().double(), b.detach().double(), rtol=0, atol=tol)
@@ -40,7 +40,7 @@ def _not_done(check):
 
 def _name(answer): return getattr(answer, '__name__', type(answer).__name__)
 
-# %% ../nbs/09_exercises.ipynb #f1995103
+# %% ../nbs/09_exercises.ipynb #cf8d723d
 def _weights(fn, n, mom):
     "The weights `fn` gives each of `n` values in each output, found by feeding one value at a time, and its output for all zeros."
     run = lambda v: torch.as_tensor(fn(v.clone(), mom), dtype=torch.float64)
@@ -76,7 +76,7 @@ def _ewma_mistake(w, base, mom):
     return (f"the newest value gets weights {[round(v, 3) for v in newest[:4].tolist()]}…, not mom = {mom} at every step: "
             "each step should be avg = torch.lerp(avg, v, mom), starting from avg = values[0]")
 
-# %% ../nbs/09_exercises.ipynb #baa878d7
+# %% ../nbs/09_exercises.ipynb #dc4fbb51
 @_not_done
 def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tensor `values`
               ):
@@ -103,7 +103,7 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
     print(f"✓ {name} matches repeated torch.lerp: one average per value, the newest weighted by mom, starting from the first value")
     return True
 
-# %% ../nbs/09_exercises.ipynb #b2d98414
+# %% ../nbs/09_exercises.ipynb #8ecd4c6f
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W): 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
 
 def _inputs(shape=SHAPE, seed=0):
@@ -151,7 +151,7 @@ def _like(ids, shape=SHAPE):
             if _same_sets(ids, stats_ids(name, shape, g)): return f"{name} with {g} groups" if name == 'GroupNorm' else name
     return ''
 
-# %% ../nbs/09_exercises.ipynb #9c4db1d4
+# %% ../nbs/09_exercises.ipynb #e9526d48
 def _channels(cs, c):
     "A set of channels in words."
     if len(cs) in (1, c): return f"only its own channel ({cs[0]})" if len(cs) == 1 else f"all {c} channels"
@@ -159,28 +159,23 @@ def _channels(cs, c):
 
 def _describe(ids, want, layer, shape=SHAPE):
     "The first difference between the sets `ids` and the layer's sets `want`, in plain words."
-    o = next(i for i in range(ids.numel()) if not torch.equal(ids.flatten() == ids.flatten()[i], want.flatten() == want.flatten()[i]))
-    at = torch.unravel_index(torch.tensor(o), shape)
-    mine, theirs = ids == ids.flatten()[o], want == want.flatten()[o]
+    flat, wflat = ids.flatten(), want.flatten()
+    o = next(i for i in range(ids.numel()) if not torch.equal(flat == flat[i], wflat == wflat[i]))
+    item, ch = (t.item() for t in torch.unravel_index(torch.tensor(o), shape)[:2])
+    mine, theirs, (n, c, h, w), said = ids == flat[o], want == wflat[o], shape, []
     span = lambda s, d: torch.nonzero(s)[:, d].unique().tolist()
-    n, c, h, w = shape
-    item, ch = at[0].item(), at[1].item()
-    said, cm = [], span(mine, 1)
+    im, it, cm, ct, pm, pt = span(mine, 0), span(theirs, 0), span(mine, 1), span(theirs, 1), mine[item, ch].sum().item(), theirs[item, ch].sum().item()
     if mine.sum() == 1: said.append(f"the output for item {item}, channel {ch} depends on no other value: it computes no statistics over a set")
-    else:
-        ours, want_items = span(mine, 0), span(theirs, 0)
-        other = [i for i in ours if i != item]
-        if len(ours) > 1 and len(want_items) == 1: said.append(f"your statistics for item {item} change when item {other[0]} changes: they run across the batch; {layer}'s stay inside one item")
-        if len(ours) < len(want_items): said.append(f"your statistics stay inside item {item}; {layer}'s run across the batch (all {n} items)")
-        ct = span(theirs, 1)
-        if cm != ct: said.append(f"your statistics for channel {ch} span {_channels(cm, c)}; {layer}'s span {_channels(ct, c)}")
-        pm, pt = mine[item, ch].sum().item(), theirs[item, ch].sum().item()
-        if pm != pt:
-            rows, cols = len(span(mine[item, ch][None, None], 2)), len(span(mine[item, ch][None, None], 3))
-            where = ("only its own position" if pm == 1 else f"only its own row ({w} positions)" if rows == 1 and cols == w
-                     else f"only its own column ({h} positions)" if cols == 1 and rows == h else f"{pm} of its {h * w} positions")
-            said.append(f"within one channel yours cover {where}; {layer}'s cover {'all ' + str(pt) if pt == h * w else pt} positions")
-        if not said: said.append(f"the set of values its statistics span for item {item}, channel {ch} has {mine.sum().item()} values, {layer}'s {theirs.sum().item()}")
+    if len(im) > len(it) == 1:
+        said.append(f"your statistics for item {item} change when item {[i for i in im if i != item][0]} changes: they run across the batch; {layer}'s stay inside one item")
+    if len(im) < len(it): said.append(f"your statistics stay inside item {item}; {layer}'s run across the batch (all {n} items)")
+    if cm != ct and mine.sum() > 1: said.append(f"your statistics for channel {ch} span {_channels(cm, c)}; {layer}'s span {_channels(ct, c)}")
+    if pm != pt and mine.sum() > 1:
+        rows, cols = (len(span(mine[item, ch][None, None], d)) for d in (2, 3))
+        where = ("only its own position" if pm == 1 else f"only its own row ({w} positions)" if rows == 1 and cols == w
+                 else f"only its own column ({h} positions)" if cols == 1 and rows == h else f"{pm} of its {h * w} positions")
+        said.append(f"within one channel yours cover {where}; {layer}'s cover {'all ' + str(pt) if pt == h * w else pt} positions")
+    if not said: said.append(f"the set its statistics span for item {item}, channel {ch} has {mine.sum().item()} values, {layer}'s {theirs.sum().item()}")
     like = _like(ids, shape)
     mine_dims = next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
     if layer == 'GroupNorm':
@@ -189,7 +184,7 @@ def _describe(ids, want, layer, shape=SHAPE):
     head = (f"wrong axes: {want}, yours over {_dims_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {want}")
     if layer == 'GroupNorm' and like == f"GroupNorm with {c // 2} groups":
         head += f"; it makes {c // 2} groups of 2 channels, GroupNorm(2, {c}) makes 2 groups of {c // 2}: the number of groups and the channels per group are swapped, reshape with x.view(n, self.groups, -1)"
-    elif layer == 'GroupNorm' and cm != list(range(cm[0], cm[0] + len(cm))) and len(span(mine, 0)) == 1:
+    elif layer == 'GroupNorm' and cm != list(range(cm[0], cm[0] + len(cm))) and len(im) == 1:
         head += f"; your groups are channels {', '.join(map(str, cm))} (interleaved), GroupNorm's are neighbours: reshape with x.view(n, self.groups, -1)"
     rest = "; ".join(said)
     return head + (f", as {like} does" if like else "") + ". " + rest[0].upper() + rest[1:]
@@ -206,7 +201,7 @@ def plot_sets(answer,  # your layer: a class or an instance
     plot_norm_block(layer, SHAPE, ax=axs[1], title=f"{layer}" + (" (2 groups)" if layer == 'GroupNorm' else ''))
     return fig
 
-# %% ../nbs/09_exercises.ipynb #b341929a
+# %% ../nbs/09_exercises.ipynb #e9cbfa90
 def _set_stats(x, ids, correction=0):
     "Each value's set mean and variance (`correction` 1: unbiased), for the sets numbered `ids`."
     flat, k = ids.flatten(), int(ids.max()) + 1
@@ -255,7 +250,7 @@ def _no_grad(layer): return (f"its mean and variance carry no gradient (computed
                              "respect to the input are wrong; PyTorch backpropagates through them: compute them with autograd on"
                              + (", and put only the update of the running statistics under torch.no_grad()" if layer == 'BatchNorm' else ""))
 
-# %% ../nbs/09_exercises.ipynb #3141ed93
+# %% ../nbs/09_exercises.ipynb #c3ebcedd
 def _first_step(out, x, ids, mults, adds, eps):
     "Which step of normalising differs, in words: centring, or the spread."
     m, v = _set_stats((out.detach() - adds.detach()) / mults.detach(), ids)
@@ -264,7 +259,7 @@ def _first_step(out, x, ids, mults, adds, eps):
     if not _close(v, want / (want + eps)): return "its output is centred, but not of unit spread: divide by (v + eps).sqrt(), v the set's biased variance"
     return "each set's output is centred and of unit spread, yet it differs"
 
-# %% ../nbs/09_exercises.ipynb #db4ce5ba
+# %% ../nbs/09_exercises.ipynb #f43581b8
 def _build(answer, layer, args, wanted):
     "Your layer's name, and the layer built as the series builds it: `cls(*args)`, or by keyword if it takes keywords only."
     cls = type(answer) if isinstance(answer, nn.Module) else answer
@@ -304,7 +299,7 @@ def _params(m, name, nf, names, seed=1):
         with torch.no_grad(): p.copy_(value.view_as(p))
     return [v.view(1, nf, 1, 1).requires_grad_() for v in values]
 
-# %% ../nbs/09_exercises.ipynb #e178df83
+# %% ../nbs/09_exercises.ipynb #56351888
 def _smallest(m, ref, name, ref_name, nf, held, train=True):
     "The first small input where `m` and `ref` differ, both outputs printed, and which properties held."
     shapes = sorted(((n, nf, h, w) for n in (1, 2) for h in (1, 2) for w in (1, 2) if not train or n * h * w > 1), key=lambda s: (s[0] * s[2] * s[3], s))
@@ -363,7 +358,7 @@ def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults',
         raise AssertionError(f"{name}: " + "; and ".join(_no_grad(layer) if w == 'no_grad' else said[0] for w in ways))
     return ways
 
-# %% ../nbs/09_exercises.ipynb #6d2f698d
+# %% ../nbs/09_exercises.ipynb #189d0c16
 _LESSON = {  # how the lesson's own layers differ from PyTorch's
     'LayerNorm': "It differs from F.layer_norm in one way: it divides by the unbiased variance (n − 1, x.var's default), PyTorch by the "
                  "biased one (n); use x.var(..., correction=0) (or unbiased=False) to match. Its sets, eps, mult and add, and gradients match.",
@@ -392,8 +387,7 @@ def _defaults(cls, layer, args, wanted, groups=2, mom=None):
     name, m = _build(cls, layer, args, wanted)
     m, built = m.double(), f"{layer}({', '.join(map(str, args.values()))})"
     x = 1e-3 * _inputs(seed=5)   # a variance near 1e-6: eps 1e-5 shows
-    ids = stats_ids(layer, SHAPE, groups)
-    mr = copy.deepcopy(m)
+    ids, mr = stats_ids(layer, SHAPE, groups), copy.deepcopy(m)
     with torch.no_grad(): out = mr(x)
     r = ((x - _set_stats(x, ids)[0]) / out).square()
     eps = [(r - _set_stats(x, ids, c)[1]).median().item() for c in (0, 1)]
@@ -407,7 +401,7 @@ def _defaults(cls, layer, args, wanted, groups=2, mom=None):
         raise AssertionError(f"{name}: built as {built}, the way get_model builds every norm, its running statistics move {a:.3g} of the way "
                              f"to each batch's{habit}; PyTorch's default momentum is 0.1: give mom the default 0.1")
 
-# %% ../nbs/09_exercises.ipynb #7f4f3ff2
+# %% ../nbs/09_exercises.ipynb #c51a4502
 def _twin(ref, mults, adds):
     "PyTorch's layer `ref` in double precision, its weight and bias set to `mults` and `adds`."
     ref = ref.double()
@@ -446,7 +440,7 @@ def check_groupnorm(cls,  # your GroupNorm class (or an instance), built as `cls
     return _check_layer(cls, 'GroupNorm', dict(groups=2, nf=6, eps=0.1), "(groups, nf, eps=1e-5), as nn.GroupNorm(num_groups, num_channels)",
                         lambda mults, adds: _twin(nn.GroupNorm(2, 6, eps=0.1), mults, adds), "nn.GroupNorm")
 
-# %% ../nbs/09_exercises.ipynb #877662ca
+# %% ../nbs/09_exercises.ipynb #7c1c9f98
 def _buffers(m, name, nf):
     "The names of `m`'s running mean and variance; fail unless they are persistent buffers of `nf` numbers starting at 0 and 1."
     buffers, extra = dict(m.named_buffers()), [k for k, p in m.named_parameters() if p.numel() == nf and k not in ('mults', 'adds')]
@@ -477,23 +471,20 @@ def _shape_hint(m, names, nf):
     return (f"its batch mean or variance doesn't fit into the running statistics it updates in place: take them as "
             f"x.mean({NORM_LAYERS['BatchNorm'].dims}, keepdim=True), one number per channel, like the running ones")
 
-# %% ../nbs/09_exercises.ipynb #187565a9
+# %% ../nbs/09_exercises.ipynb #2d6237b3
 def _running_mistakes(got, sources, mom, nf, what, corrections):
     "Which source, momentum and variance the running `what` ('mean' or 'var') after the batches in `sources` follows, in words; None if none fits."
     start = 0. if what == 'mean' else 1.
-    weights = [(mom, None), (1 - mom, f"the momentum convention is swapped: each step keeps {mom} of the old value and takes {1 - mom:g} of the "
-                                      "new batch's; in PyTorch's convention mom weights the new batch: self.means.lerp_(m, self.mom)"),
-               (0.1, f"it ignores the mom it was given ({mom}) and uses 0.1: keep mom as self.mom and use that"),
-               (0.9, f"it ignores the mom it was given ({mom}) and uses 0.9: keep mom as self.mom and use that"),
+    weights = [(mom, None), (1 - mom, f"the momentum convention is swapped: each step keeps {mom} of the old value and takes {1 - mom:g} of the new batch's; "
+                                      "in PyTorch's convention mom weights the new batch: self.means.lerp_(m, self.mom)"),
                (1 - (1 - mom) ** 2, "it updates them twice in each training step: update once per forward")]
-    for src, src_words in sources:
-        for c, c_words in corrections:
-            for a, a_words in weights:
-                r = torch.full((nf,), start, dtype=torch.float64)
-                for xb in src:
-                    v, m = torch.var_mean(xb, dim=NORM_LAYERS['BatchNorm'].dims, correction=c)
-                    r = r + a * ((m if what == 'mean' else v) - r)
-                if _close(got, r): return [s for s in (src_words, c_words, a_words) if s]
+    weights += [(k, f"it ignores the mom it was given ({mom}) and uses {k}: keep mom as self.mom and use that") for k in (0.1, 0.9)]
+    for (src, src_words), (c, c_words), (a, a_words) in itertools.product(sources, corrections, weights):
+        r = torch.full((nf,), start, dtype=torch.float64)
+        for xb in src:
+            v, m = torch.var_mean(xb, dim=NORM_LAYERS['BatchNorm'].dims, correction=c)
+            r = r + a * ((m if what == 'mean' else v) - r)
+        if _close(got, r): return [s for s in (src_words, c_words, a_words) if s]
     return None
 
 def _check_running(m, name, nf, mom, mults, adds, names):
@@ -525,7 +516,7 @@ def _check_running(m, name, nf, mom, mults, adds, names):
     if said: raise AssertionError(f"{name}: its running statistics are wrong: " + "; and ".join(said))
     return mr
 
-# %% ../nbs/09_exercises.ipynb #c7448acb
+# %% ../nbs/09_exercises.ipynb #d426b08e
 @_not_done
 def check_batchnorm(cls,  # your BatchNorm class (or an instance), built as `cls(nf, mom, eps)`: the lesson's `BatchNorm(nf, mom=0.1, eps=1e-5)`
                    ):
@@ -538,14 +529,16 @@ def check_batchnorm(cls,  # your BatchNorm class (or an instance), built as `cls
     ref = _twin(nn.BatchNorm2d(nf, momentum=mom, eps=eps), mults, adds)
     x, want = _inputs(), stats_ids('BatchNorm', SHAPE)
     hint = lambda: _shape_hint(m, names, nf)
-    with torch.no_grad(): out = _call(lambda: copy.deepcopy(m)(x), f"{name}(x) in training mode", hint)
-    if _close(out, (x / (1 + eps) ** 0.5) * mults + adds):   # normalised with the running statistics, which start at 0 and 1
+    mt = copy.deepcopy(m)
+    with torch.no_grad(): out = _call(lambda: mt(x), f"{name}(x) in training mode", hint)
+    start = [torch.full((1, nf, 1, 1), v, dtype=torch.float64) for v in (0., 1.)]   # normalised with the running statistics, before the step or after it?
+    after = [a.detach().reshape(1, nf, 1, 1) if a.numel() == nf else b for a, b in zip((getattr(mt, k) for k in names), start)]
+    if any(_close(out, (x - a) / (b + eps).sqrt() * mults + adds) for a, b in (start, after)):
         with torch.no_grad(): ev = _call(lambda: copy.deepcopy(m).eval()(x), f"{name}(x) in eval mode", hint)
-        swapped = any(_close(ev, _formula(x, want, mults, adds, eps, correction=c)) for c in (0, 1))
-        raise AssertionError(f"{name}: " + ("its training and eval branches are swapped: in training mode it normalises with the running statistics "
-                             "and in eval mode with the batch's; use the batch's when self.training is True, the running ones when it is False"
-                             if swapped else "in training mode it normalises with the running statistics, not the batch's: when self.training, "
-                             "use the batch's mean and variance (and move the running ones towards them)"))
+        if any(_close(ev, _formula(x, want, mults, adds, eps, correction=c)) for c in (0, 1)):
+            raise AssertionError(f"{name}: its training and eval branches are swapped: in training mode it normalises with the running statistics and in eval "
+                                 "mode with the batch's; use the batch's when self.training is True, the running ones when it is False")
+        raise AssertionError(f"{name}: in training mode it normalises with the running statistics, not the batch's: when self.training, use the batch's")
     ways = _check_norm(m, name, 'BatchNorm', ref, mults, adds, eps, lesson=('unbiased', 'no_grad'), hint=hint)
     mr = _check_running(m, name, nf, mom, mults, adds, names)
     me, xe = mr.eval(), _inputs(seed=9)

@@ -755,3 +755,9 @@ def ewma_mean_start(values, mom):
 
 MISTAKES += [(check_groupnorm, NoShiftGN, ["it never adds adds"]),
              (check_ewma, ewma_mean_start, ["depends on values that come after it"])]
+
+class RunningAlwaysBN(MyBatchNorm):
+    def forward(self, x):
+        if self.training: self.update(x, *self.stats(x))
+        return self.affine(self.norm(x, self.means, self.vars))          # the running statistics in both modes
+MISTAKES += [(check_batchnorm, RunningAlwaysBN, ["in training mode it normalises with the running statistics, not the batch's"])]
