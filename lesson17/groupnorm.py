@@ -98,10 +98,12 @@ def describe_norm(norm, shape=(6, 8, 4, 4), groups=2):
 def norm_block_faces(norm, shape=(6, 8, 4, 4), groups=2,
                      depth=(0.55, 0.45),  # page offset of each item going back: left, up
                      height=0.5,          # page height of one of the H×W positions (a channel is 1 wide)
+                     ids=None,            # a LongTensor of `shape`: each activation's statistics id; None: `stats_ids(norm, shape, groups)`
+                     title=None,          # unused here: `plot_norm_block` takes the same keywords
                     ):
     "The three visible faces of the (N, C, H×W) block: cells as (corners, shaded, face) and the edges between sets."
     n, c, h, w = shape
-    ids = stats_ids(norm, shape, groups).reshape(n, c, h * w)
+    ids = (stats_ids(norm, shape, groups) if ids is None else ids).reshape(n, c, h * w)
     shaded, s = ids == ids[0, 0, 0], h * w
     def pt(i, j, k): return (j - depth[0] * i, (s - k) * height + depth[1] * i)  # item i, channel j, position k (0: top)
     faces = [  # (corner of grid point (a, b), statistics ids and shading of the a × b cells)
@@ -119,11 +121,11 @@ def norm_block_faces(norm, shape=(6, 8, 4, 4), groups=2,
         edges += [[corner(0, 0), corner(A, 0)], [corner(A, 0), corner(A, B)], [corner(A, B), corner(0, B)], [corner(0, B), corner(0, 0)]]
     return cells, edges
 
-def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
+def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None, ids=None, title=None):
     "The GroupNorm paper's picture: an (N, C, H×W) block, the values sharing the first value's statistics shaded."
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection, PolyCollection
-    cells, edges = norm_block_faces(norm, shape, groups)
+    cells, edges = norm_block_faces(norm, shape, groups, ids=ids)
     colors = [('#3f74d6', '#ffffff'), ('#6f9be8', '#eeeeee'), ('#2b59a8', '#dcdcdc')]  # (shaded, plain): front, top, left
     if ax is None: _, ax = plt.subplots(figsize=(3.6, 3.6))
     ax.clear()
@@ -138,7 +140,7 @@ def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None):
     ax.text(right / 2, -0.5, 'C (channels)', ha='center', va='top', fontsize=9)
     ax.text(right + 0.25, height / 2, 'H×W', ha='left', va='center', fontsize=9)
     ax.text(left / 2 - 0.25, rise / 2 - 0.25, 'N (batch)', ha='right', va='top', fontsize=9)
-    ax.set_title(norm + (f' ({plural(groups, "group")})' if norm == 'GroupNorm' else ''), fontsize=10)
+    ax.set_title(title or norm + (f' ({plural(groups, "group")})' if norm == 'GroupNorm' else ''), fontsize=10)
     return ax.figure
 
 # %% ../nbs/07_norm_zoo.ipynb #274964e5

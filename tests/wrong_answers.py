@@ -1,0 +1,763 @@
+"Test data for the exercise checkers: worked answers to build on, wrong answers a student might write (each with the words its message must contain), the lesson's own layers, stubs, and right answers written other ways."
+import torch
+from torch import nn
+from lesson17.lerp import ewma
+from lesson17.layernorm import LayerNorm
+from lesson17.batchnorm import BatchNorm
+from lesson17.groupnorm import InstanceNorm, GroupNorm
+from lesson17.exercises import check_ewma, check_layernorm, check_batchnorm, check_instancenorm, check_groupnorm
+
+MISTAKES, LESSONS, STUBS, RIGHT = [], [], [], []   # filled section by section below
+
+def my_ewma(values, mom):
+    "Exponentially weighted moving average of `values`, starting from the first: one average per value."
+    avg, out = values[0], []
+    for v in values:
+        avg = avg + mom * (v - avg)   # torch.lerp(avg, v, mom)
+        out.append(avg)
+    return torch.stack(out)
+
+
+def swapped_ewma(values, mom):
+    avg, out = values[0], []
+    for v in values:
+        avg = avg * mom + v * (1 - mom)   # the old average gets the weight mom
+        out.append(avg)
+    return torch.stack(out)
+
+def ewma_from_zero(values, mom):
+    avg, out = 0., []                     # starts from 0, not from the first value
+    for v in values:
+        avg = avg + mom * (v - avg)
+        out.append(avg)
+    return torch.stack(out)
+
+def swapped_ewma_from_zero(values, mom):
+    avg, out = 0., []
+    for v in values:
+        avg = avg * mom + v * (1 - mom)
+        out.append(avg)
+    return torch.stack(out)
+
+def ewma_late(values, mom):
+    avg, out = values[0], []
+    for v in values:
+        out.append(avg)                   # appended before v is added
+        avg = avg + mom * (v - avg)
+    return torch.stack(out)
+
+def ewma_list(values, mom): return list(my_ewma(values, mom))                           # a list, not a tensor
+def ewma_last_only(values, mom): return my_ewma(values, mom)[-1]                         # only the final average
+def ewma_with_start(values, mom): return torch.cat([values[:1], my_ewma(values, mom)])   # the start kept as an extra output
+def ewma_drops_first(values, mom): return my_ewma(values, mom)[1:]                       # the first average dropped
+def ewma_crashes(values, mom): return values.lerp()                                      # a bug: lerp needs its arguments
+def ewma_way_off(values, mom): return my_ewma(values, mom) + 1                           # wrong in no usual way
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_ewma, swapped_ewma, ["convention is swapped"]),
+    (check_ewma, ewma_from_zero, ["starts from 0"]),
+    (check_ewma, swapped_ewma_from_zero, ["convention is swapped", "starts from 0"]),
+    (check_ewma, ewma_late, ["before its own value"]),
+    (check_ewma, ewma_list, ["not a tensor", "torch.stack"]),
+    (check_ewma, ewma_last_only, ["single number"]),
+    (check_ewma, ewma_with_start, ["one too many"]),
+    (check_ewma, ewma_drops_first, ["one too few"]),
+    (check_ewma, ewma_crashes, ["raised TypeError"]),
+    (check_ewma, ewma_way_off, ["with every value 0 it returns", "not an average of the values"]),
+]
+
+
+class MyLayerNorm(nn.Module):
+    "Normalise each item over channels, height and width; one learnable `mult` and `add`."
+    def __init__(self, dummy, eps=1e-5):   # the lesson's signature: LayerNorm needs no number of channels
+        super().__init__()
+        self.eps = eps
+        self.mult, self.add = nn.Parameter(torch.tensor(1.)), nn.Parameter(torch.tensor(0.))
+    def stats(self, x): return x.mean((1, 2, 3), keepdim=True), x.var((1, 2, 3), keepdim=True, correction=0)
+    def norm(self, x, m, v): return (x - m) / (v + self.eps).sqrt()
+    def forward(self, x): return self.norm(x, *self.stats(x)) * self.mult + self.add
+
+
+class LessonLayerNorm(nn.Module):
+    "The lesson's LayerNorm, as written in the lesson."
+    def __init__(self, dummy, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.mult = nn.Parameter(torch.tensor(1.))
+        self.add = nn.Parameter(torch.tensor(0.))
+
+    def forward(self, x):
+        m = x.mean((1, 2, 3), keepdim=True)
+        v = x.var((1, 2, 3), keepdim=True)
+        x = (x - m) / ((v + self.eps).sqrt())
+        return x * self.mult + self.add
+
+LESSONS += [  # (checker, the lesson's own layer, words of what the checker prints)
+    (check_layernorm, LessonLayerNorm, ["≈ LessonLayerNorm is the lesson's LayerNorm", "unbiased variance (n − 1", "correction=0"]),
+]
+
+
+class PerChannelLN(MyLayerNorm):
+    def stats(self, x): return x.mean((0, 2, 3), keepdim=True), x.var((0, 2, 3), keepdim=True, correction=0)
+class WholeBatchLN(MyLayerNorm):
+    def stats(self, x): return x.mean(), x.var(correction=0)
+class LastDimLN(MyLayerNorm):
+    def stats(self, x): return x.mean(-1, keepdim=True), x.var(-1, keepdim=True, correction=0)
+class NoKeepdimLN(MyLayerNorm):
+    def stats(self, x): return x.mean((1, 2, 3)), x.var((1, 2, 3), correction=0)
+class UnbiasedEpsOutsideLN(MyLayerNorm):
+    def stats(self, x): return x.mean((1, 2, 3), keepdim=True), x.var((1, 2, 3), keepdim=True)
+    def norm(self, x, m, v): return (x - m) / (v.sqrt() + self.eps)
+class EpsOutsideLN(MyLayerNorm):
+    def norm(self, x, m, v): return (x - m) / (v.sqrt() + self.eps)
+class EpsIgnoredLN(MyLayerNorm):
+    def norm(self, x, m, v): return (x - m) / (v + 1e-5).sqrt()
+class NoEpsLN(MyLayerNorm):
+    def norm(self, x, m, v): return (x - m) / v.sqrt()
+class VarNotStdLN(MyLayerNorm):
+    def norm(self, x, m, v): return (x - m) / (v + self.eps)
+class NoStdLN(MyLayerNorm):
+    def norm(self, x, m, v): return x - m
+class NoAffineLN(MyLayerNorm):
+    def forward(self, x): return self.norm(x, *self.stats(x))
+class AddFirstLN(MyLayerNorm):
+    def forward(self, x): return (self.norm(x, *self.stats(x)) + self.add) * self.mult
+class NoGradLN(MyLayerNorm):
+    def stats(self, x):
+        with torch.no_grad(): return super().stats(x)
+class DetachedOutputLN(MyLayerNorm):
+    def forward(self, x): return super().forward(x).detach()
+class SometimesEvalLN(MyLayerNorm):
+    def forward(self, x): return super().forward(x) if self.training else x
+class PlainTensorLN(MyLayerNorm):
+    def __init__(self, dummy, eps=1e-5):
+        super().__init__(dummy, eps)
+        del self.mult
+        self.mult = torch.tensor(1.)   # a plain tensor: the optimiser never sees it
+class MissingAddLN(MyLayerNorm):
+    def __init__(self, dummy, eps=1e-5):
+        super().__init__(dummy, eps)
+        del self.add
+    def forward(self, x): return self.norm(x, *self.stats(x)) * self.mult
+class ZeroMultLN(MyLayerNorm):
+    def __init__(self, dummy, eps=1e-5):
+        super().__init__(dummy, eps)
+        self.mult = nn.Parameter(torch.tensor(0.))
+class PerChannelMultLN(MyLayerNorm):
+    def __init__(self, nf, eps=1e-5):
+        super().__init__(nf, eps)
+        self.mult = nn.Parameter(torch.ones(nf, 1, 1))
+class NoNfLN(MyLayerNorm):
+    def __init__(self, eps=1e-5): super().__init__(None, eps)   # get_model calls norm(nf): nf lands in eps
+class EpsFirstLN(MyLayerNorm):
+    def __init__(self, eps=1e-5, nf=None): super().__init__(nf, eps)
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_layernorm, PerChannelLN, ["wrong axes", "LayerNorm averages over dims (1, 2, 3)", "yours over dims (0, 2, 3)", "as BatchNorm does"]),
+    (check_layernorm, WholeBatchLN, ["wrong axes", "every dimension", "whole batch"]),
+    (check_layernorm, LastDimLN, ["wrong axes", "the width only"]),
+    (check_layernorm, NoKeepdimLN, ["keepdim=True", "x.mean((1, 2, 3), keepdim=True)"]),
+    (check_layernorm, UnbiasedEpsOutsideLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
+    (check_layernorm, EpsOutsideLN, ["eps is added outside the square root"]),
+    (check_layernorm, EpsIgnoredLN, ["ignores the eps"]),
+    (check_layernorm, NoEpsLN, ["leaves eps out"]),
+    (check_layernorm, VarNotStdLN, ["divides by the variance, not by the standard deviation"]),
+    (check_layernorm, NoStdLN, ["never divides by the standard deviation"]),
+    (check_layernorm, NoAffineLN, ["never uses mult and add"]),
+    (check_layernorm, AddFirstLN, ["adds add before multiplying"]),
+    (check_layernorm, NoGradLN, ["carry no gradient", "torch.no_grad()"]),
+    (check_layernorm, DetachedOutputLN, ["output carries no gradient"]),
+    (check_layernorm, SometimesEvalLN, ["eval mode"]),
+    (check_layernorm, PlainTensorLN, ["mult is a plain tensor, not a parameter"]),
+    (check_layernorm, MissingAddLN, ["has no add"]),
+    (check_layernorm, ZeroMultLN, ["mult should start at 1"]),
+    (check_layernorm, PerChannelMultLN, ["one number"]),
+    (check_layernorm, NoNfLN, ["can't be built as LayerNorm(nf, eps)", "(nf=None, eps=1e-5)"]),
+    (check_layernorm, EpsFirstLN, ["another order", "LayerNorm(nf, eps)"]),
+]
+
+
+class MyBatchNorm(nn.Module):
+    "Normalise each channel over batch, height and width; running statistics for eval."
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__()
+        self.mom, self.eps = mom, eps
+        self.mults, self.adds = nn.Parameter(torch.ones(nf, 1, 1)), nn.Parameter(torch.zeros(nf, 1, 1))
+        self.register_buffer('means', torch.zeros(1, nf, 1, 1))
+        self.register_buffer('vars', torch.ones(1, nf, 1, 1))
+    def stats(self, x): return x.mean((0, 2, 3), keepdim=True), x.var((0, 2, 3), keepdim=True, correction=0)
+    def update(self, x, m, v):
+        n = x.numel() / x.shape[1]             # values per channel
+        with torch.no_grad():
+            self.means.lerp_(m, self.mom)
+            self.vars.lerp_(v * n / (n - 1), self.mom)   # PyTorch keeps the unbiased variance
+    def norm(self, x, m, v): return (x - m) / (v + self.eps).sqrt()
+    def affine(self, x): return x * self.mults + self.adds
+    def forward(self, x):
+        if self.training:
+            m, v = self.stats(x)
+            self.update(x, m, v)
+        else: m, v = self.means, self.vars
+        return self.affine(self.norm(x, m, v))
+
+
+class LessonBatchNorm(nn.Module):
+    "The lesson's BatchNorm, as written in the lesson."
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__()
+        # NB: pytorch bn mom is opposite of what you'd expect
+        self.mom, self.eps = mom, eps
+        self.mults = nn.Parameter(torch.ones(nf, 1, 1))
+        self.adds = nn.Parameter(torch.zeros(nf, 1, 1))
+        self.register_buffer('vars', torch.ones(1, nf, 1, 1))
+        self.register_buffer('means', torch.zeros(1, nf, 1, 1))
+
+    def update_stats(self, x):
+        m = x.mean((0, 2, 3), keepdim=True)
+        v = x.var((0, 2, 3), keepdim=True)
+        self.means.lerp_(m, self.mom)
+        self.vars.lerp_(v, self.mom)
+        return m, v
+
+    def forward(self, x):
+        if self.training:
+            with torch.no_grad(): m, v = self.update_stats(x)
+        else: m, v = self.means, self.vars
+        x = (x - m) / (v + self.eps).sqrt()
+        return x * self.mults + self.adds
+
+LESSONS += [
+    (check_batchnorm, LessonBatchNorm, ["≈ LessonBatchNorm is the lesson's BatchNorm", "unbiased variance (n − 1", "torch.no_grad()"]),
+]
+
+
+class PerItemBN(MyBatchNorm):             # its statistics, (N, 1, 1, 1), don't fit into the running ones
+    def stats(self, x): return x.mean((1, 2, 3), keepdim=True), x.var((1, 2, 3), keepdim=True, correction=0)
+class NoKeepdimBN(MyBatchNorm):
+    def stats(self, x): return x.mean((0, 2, 3)), x.var((0, 2, 3), correction=0)
+class UnbiasedBN(MyBatchNorm):
+    def stats(self, x): return x.mean((0, 2, 3), keepdim=True), x.var((0, 2, 3), keepdim=True)
+class NoGradBN(MyBatchNorm):
+    def stats(self, x):
+        with torch.no_grad(): return super().stats(x)
+class EpsOutsideBN(MyBatchNorm):
+    def norm(self, x, m, v): return (x - m) / (v.sqrt() + self.eps)
+class NoStdBN(MyBatchNorm):
+    def norm(self, x, m, v): return x - m
+class NoAffineBN(MyBatchNorm):
+    def affine(self, x): return x
+class FlatMultsBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        self.mults, self.adds = nn.Parameter(torch.ones(nf)), nn.Parameter(torch.zeros(nf))
+class OutOfPlaceBN(MyBatchNorm):
+    "Right: the running statistics replaced by new tensors rather than updated in place."
+    def update(self, x, m, v):
+        n = x.numel() / x.shape[1]
+        with torch.no_grad():
+            self.means = self.means.lerp(m, self.mom)
+            self.vars = self.vars.lerp(v * n / (n - 1), self.mom)
+class PerItemOutOfPlaceBN(OutOfPlaceBN):
+    def stats(self, x): return x.mean((1, 2, 3), keepdim=True), x.var((1, 2, 3), keepdim=True, correction=0)
+class BatchOnlyOutOfPlaceBN(OutOfPlaceBN):
+    def stats(self, x): return x.mean(0, keepdim=True), x.var(0, keepdim=True, correction=0)
+class NoRunningBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        del self.means, self.vars
+class PlainAttrBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        del self.means, self.vars
+        self.means, self.vars = torch.zeros(1, nf, 1, 1), torch.ones(1, nf, 1, 1)   # plain attributes
+class ParamStatsBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        del self.means, self.vars
+        self.means, self.vars = nn.Parameter(torch.zeros(1, nf, 1, 1)), nn.Parameter(torch.ones(1, nf, 1, 1))
+class VarsStartAtZeroBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        self.vars.zero_()
+class FlatStatsBN(MyBatchNorm):           # running statistics of shape (nf,): they line up with the width
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        self.means, self.vars = torch.zeros(nf), torch.ones(nf)   # still buffers: assigned to registered names
+class BatchDimStatsBN(MyBatchNorm):       # running statistics of shape (nf, 1, 1, 1): they line up with the batch
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        self.means, self.vars = torch.zeros(nf, 1, 1, 1), torch.ones(nf, 1, 1, 1)
+class SwappedMomBN(MyBatchNorm):
+    def update(self, x, m, v):
+        n = x.numel() / x.shape[1]
+        with torch.no_grad():
+            self.means.lerp_(m, 1 - self.mom)           # 0.9 * new + 0.1 * old
+            self.vars.lerp_(v * n / (n - 1), 1 - self.mom)
+class FixedMomBN(MyBatchNorm):
+    def update(self, x, m, v):
+        n = x.numel() / x.shape[1]
+        with torch.no_grad():
+            self.means.lerp_(m, 0.1)
+            self.vars.lerp_(v * n / (n - 1), 0.1)
+class BiasedRunningVarBN(MyBatchNorm):
+    def update(self, x, m, v):
+        with torch.no_grad():
+            self.means.lerp_(m, self.mom)
+            self.vars.lerp_(v, self.mom)                # the biased variance
+class NeverUpdatesBN(MyBatchNorm):
+    def update(self, x, m, v): pass
+class GradRunningBN(MyBatchNorm):
+    def update(self, x, m, v):
+        n = x.numel() / x.shape[1]
+        self.means.lerp_(m, self.mom)                   # outside torch.no_grad()
+        self.vars.lerp_(v * n / (n - 1), self.mom)
+class EvalBatchStatsBN(MyBatchNorm):
+    def forward(self, x):
+        m, v = self.stats(x)                            # the batch's statistics, even in eval mode
+        if self.training: self.update(x, m, v)
+        return self.affine(self.norm(x, m, v))
+class EvalUpdatesBN(MyBatchNorm):
+    def forward(self, x):
+        if not self.training: self.update(x, *self.stats(x))   # updates in eval mode too
+        return super().forward(x)
+class EvalNoEpsBN(MyBatchNorm):
+    def forward(self, x):
+        if self.training: return super().forward(x)
+        return self.affine((x - self.means) / self.vars.sqrt())
+class EpsBeforeMomBN(MyBatchNorm):
+    def __init__(self, nf, eps=1e-5, mom=0.1): super().__init__(nf, mom, eps)
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_batchnorm, PerItemBN, ["doesn't fit into the running statistics", "x.mean((0, 2, 3), keepdim=True)"]),
+    (check_batchnorm, NoKeepdimBN, ["keepdim=True"]),
+    (check_batchnorm, PerItemOutOfPlaceBN, ["wrong axes", "BatchNorm averages over dims (0, 2, 3)", "yours over dims (1, 2, 3)", "as LayerNorm does"]),
+    (check_batchnorm, BatchOnlyOutOfPlaceBN, ["wrong axes", "the batch only"]),
+    (check_batchnorm, UnbiasedBN, ["unbiased variance", "as the lesson's BatchNorm does", "correction=0"]),
+    (check_batchnorm, NoGradBN, ["carry no gradient", "as the lesson's BatchNorm does", "only the update of the running statistics"]),
+    (check_batchnorm, EpsOutsideBN, ["eps is added outside the square root"]),
+    (check_batchnorm, NoStdBN, ["never divides by the standard deviation"]),
+    (check_batchnorm, NoAffineBN, ["never uses mults and adds"]),
+    (check_batchnorm, FlatMultsBN, ["mults has the wrong shape", "lines up with the width"]),
+    (check_batchnorm, NoRunningBN, ["no running statistics", "register_buffer"]),
+    (check_batchnorm, PlainAttrBN, ["not a buffer", "state_dict"]),
+    (check_batchnorm, ParamStatsBN, ["nn.Parameter", "make it a buffer"]),
+    (check_batchnorm, VarsStartAtZeroBN, ["vars should start at 1", "running_var"]),
+    (check_batchnorm, FlatStatsBN, ["running statistics have the wrong shape", "lines up with the width"]),
+    (check_batchnorm, BatchDimStatsBN, ["means has the wrong shape", "lines up with the batch"]),
+    (check_batchnorm, SwappedMomBN, ["momentum convention is swapped"]),
+    (check_batchnorm, FixedMomBN, ["ignores the mom"]),
+    (check_batchnorm, BiasedRunningVarBN, ["running variance is the biased one", "unbiased variance in running_var"]),
+    (check_batchnorm, NeverUpdatesBN, ["running statistics never change"]),
+    (check_batchnorm, GradRunningBN, ["running statistics carry gradients", "torch.no_grad()"]),
+    (check_batchnorm, EvalBatchStatsBN, ["in eval mode it still normalises with the batch's own statistics"]),
+    (check_batchnorm, EvalUpdatesBN, ["running statistics change in eval mode"]),
+    (check_batchnorm, EvalNoEpsBN, ["in eval mode it leaves eps out"]),
+    (check_batchnorm, EpsBeforeMomBN, ["another order", "BatchNorm(nf, mom, eps)"]),
+]
+
+
+class MyInstanceNorm(nn.Module):
+    "Normalise each channel of each item over height and width; per-channel `mults` and `adds`."
+    def __init__(self, nf, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.mults, self.adds = nn.Parameter(torch.ones(nf, 1, 1)), nn.Parameter(torch.zeros(nf, 1, 1))
+    def stats(self, x): return x.mean((2, 3), keepdim=True), x.var((2, 3), keepdim=True, correction=0)
+    def norm(self, x, m, v): return (x - m) / (v + self.eps).sqrt()
+    def forward(self, x): return self.norm(x, *self.stats(x)) * self.mults + self.adds
+
+
+class PerItemIN(MyInstanceNorm):
+    def stats(self, x): return x.mean((1, 2, 3), keepdim=True), x.var((1, 2, 3), keepdim=True, correction=0)
+class PerChannelIN(MyInstanceNorm):
+    def stats(self, x): return x.mean((0, 2, 3), keepdim=True), x.var((0, 2, 3), keepdim=True, correction=0)
+class NoKeepdimIN(MyInstanceNorm):
+    def stats(self, x): return x.mean((2, 3)), x.var((2, 3), correction=0)
+class UnbiasedIN(MyInstanceNorm):
+    def stats(self, x): return x.mean((2, 3), keepdim=True), x.var((2, 3), keepdim=True)
+class EpsOutsideIN(MyInstanceNorm):
+    def norm(self, x, m, v): return (x - m) / (v.sqrt() + self.eps)
+class NoStdIN(MyInstanceNorm):
+    def norm(self, x, m, v): return x - m
+class NoGradIN(MyInstanceNorm):
+    def stats(self, x):
+        with torch.no_grad(): return super().stats(x)
+class NoAffineIN(MyInstanceNorm):
+    def __init__(self, nf, eps=1e-5):
+        super().__init__(nf, eps)
+        del self.mults, self.adds
+    def forward(self, x): return self.norm(x, *self.stats(x))
+class UnusedAffineIN(MyInstanceNorm):
+    def forward(self, x): return self.norm(x, *self.stats(x))
+class FlatMultsIN(MyInstanceNorm):
+    def __init__(self, nf, eps=1e-5):
+        super().__init__(nf, eps)
+        self.mults, self.adds = nn.Parameter(torch.ones(nf)), nn.Parameter(torch.zeros(nf))
+class ScalarMultsIN(MyInstanceNorm):
+    def __init__(self, nf, eps=1e-5):
+        super().__init__(nf, eps)
+        self.mults, self.adds = nn.Parameter(torch.tensor(1.)), nn.Parameter(torch.tensor(0.))
+class EvalRunningIN(MyInstanceNorm):
+    def forward(self, x):
+        if self.training: return super().forward(x)
+        return (x - x.mean((0, 2, 3), keepdim=True)) * self.mults + self.adds
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_instancenorm, PerItemIN, ["wrong axes", "InstanceNorm averages over dims (2, 3)", "as LayerNorm does"]),
+    (check_instancenorm, PerChannelIN, ["wrong axes", "as BatchNorm does"]),
+    (check_instancenorm, NoKeepdimIN, ["keepdim=True", "x.mean((2, 3), keepdim=True)"]),
+    (check_instancenorm, UnbiasedIN, ["unbiased variance", "correction=0"]),
+    (check_instancenorm, EpsOutsideIN, ["outside the square root"]),
+    (check_instancenorm, NoStdIN, ["never divides by the standard deviation"]),
+    (check_instancenorm, NoGradIN, ["carry no gradient", "torch.no_grad()"]),
+    (check_instancenorm, NoAffineIN, ["has no mults"]),
+    (check_instancenorm, UnusedAffineIN, ["never uses mults and adds"]),
+    (check_instancenorm, FlatMultsIN, ["mults has the wrong shape"]),
+    (check_instancenorm, ScalarMultsIN, ["6 numbers, one per channel"]),
+    (check_instancenorm, EvalRunningIN, ["eval mode"]),
+]
+
+
+class MyGroupNorm(nn.Module):
+    "Normalise each group of `nf // groups` neighbouring channels of each item; per-channel `mults` and `adds`."
+    def __init__(self, groups, nf, eps=1e-5):
+        super().__init__()
+        self.groups, self.eps = groups, eps
+        self.mults, self.adds = nn.Parameter(torch.ones(nf, 1, 1)), nn.Parameter(torch.zeros(nf, 1, 1))
+    def group(self, x): return x.view(x.shape[0], self.groups, -1)   # each row: one item's group of neighbouring channels
+    def stats(self, xg): return xg.mean(-1, keepdim=True), xg.var(-1, keepdim=True, correction=0)
+    def norm(self, x, m, v): return (x - m) / (v + self.eps).sqrt()
+    def forward(self, x):
+        xg = self.group(x)
+        return self.norm(xg, *self.stats(xg)).view(x.shape) * self.mults + self.adds
+
+
+class SwappedGroupsGN(MyGroupNorm):
+    def group(self, x): return x.view(x.shape[0], x.shape[1] // self.groups, -1)   # nf // groups groups of `groups` channels
+class InterleavedGN(MyGroupNorm):
+    "Groups channels 0, 2, 4 and 1, 3, 5: the transpose puts every `groups`-th channel in one row."
+    def forward(self, x):
+        n, c, h, w = x.shape
+        xg = x.view(n, c // self.groups, self.groups, h * w).transpose(1, 2).reshape(n, self.groups, -1)
+        out = self.norm(xg, *self.stats(xg)).view(n, self.groups, c // self.groups, h * w).transpose(1, 2)
+        return out.reshape(x.shape) * self.mults + self.adds
+class PerChannelGN(MyGroupNorm):
+    def group(self, x): return x.view(x.shape[0], x.shape[1], -1)
+class PerItemGN(MyGroupNorm):
+    def group(self, x): return x.view(x.shape[0], 1, -1)
+class NoKeepdimGN(MyGroupNorm):
+    def stats(self, xg): return xg.mean(-1), xg.var(-1, correction=0)
+class UnbiasedGN(MyGroupNorm):
+    def stats(self, xg): return xg.mean(-1, keepdim=True), xg.var(-1, keepdim=True)
+class EpsOutsideGN(MyGroupNorm):
+    def norm(self, x, m, v): return (x - m) / (v.sqrt() + self.eps)
+class NoGradGN(MyGroupNorm):
+    def stats(self, xg):
+        with torch.no_grad(): return super().stats(xg)
+class FlatMultsGN(MyGroupNorm):
+    def __init__(self, groups, nf, eps=1e-5):
+        super().__init__(groups, nf, eps)
+        self.mults, self.adds = nn.Parameter(torch.ones(nf)), nn.Parameter(torch.zeros(nf))
+class PerGroupMultsGN(MyGroupNorm):
+    def __init__(self, groups, nf, eps=1e-5):
+        super().__init__(groups, nf, eps)
+        self.mults, self.adds = nn.Parameter(torch.ones(groups, 1, 1)), nn.Parameter(torch.zeros(groups, 1, 1))
+class UnusedAffineGN(MyGroupNorm):
+    def forward(self, x):
+        xg = self.group(x)
+        return self.norm(xg, *self.stats(xg)).view(x.shape)
+class NfFirstGN(MyGroupNorm):
+    def __init__(self, nf, groups, eps=1e-5): super().__init__(groups, nf, eps)
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_groupnorm, SwappedGroupsGN, ["groups and the channels per group are swapped", "3 groups of 2"]),
+    (check_groupnorm, InterleavedGN, ["wrong sets", "channels 0, 2, 4 (interleaved)", "neighbours 0, 1, 2"]),
+    (check_groupnorm, PerChannelGN, ["wrong axes", "GroupNorm averages over dims (2, 3, 4) of the grouped view", "as InstanceNorm does"]),
+    (check_groupnorm, PerItemGN, ["wrong axes", "as LayerNorm does"]),
+    (check_groupnorm, NoKeepdimGN, ["keepdim=True"]),
+    (check_groupnorm, UnbiasedGN, ["unbiased variance"]),
+    (check_groupnorm, EpsOutsideGN, ["outside the square root"]),
+    (check_groupnorm, NoGradGN, ["carry no gradient", "torch.no_grad()"]),
+    (check_groupnorm, FlatMultsGN, ["mults has the wrong shape"]),
+    (check_groupnorm, PerGroupMultsGN, ["6 numbers, one per channel"]),
+    (check_groupnorm, UnusedAffineGN, ["never uses mults and adds"]),
+    (check_groupnorm, NfFirstGN, ["another order", "GroupNorm(groups, nf, eps)"]),
+]
+
+
+def stub_ewma(values, mom):
+    "The exercise before it is written."
+    raise NotImplementedError('your turn: start from values[0] and lerp towards each value')
+
+class StubLayerNorm(nn.Module):
+    def __init__(self, dummy, eps=1e-5):
+        super().__init__()
+        raise NotImplementedError('your turn: eps, mult and add')
+    def forward(self, x): raise NotImplementedError('your turn')
+
+class HalfDoneBatchNorm(MyBatchNorm):   # __init__ written, forward not yet
+    def forward(self, x): raise NotImplementedError('your turn: forward')
+
+class StubInstanceNorm(nn.Module):
+    def __init__(self, nf, eps=1e-5):
+        super().__init__()
+        raise NotImplementedError('your turn')
+
+class HalfDoneGroupNorm(MyGroupNorm):
+    def forward(self, x): raise NotImplementedError('your turn: forward')
+
+STUBS += [(check_ewma, stub_ewma), (check_layernorm, StubLayerNorm), (check_batchnorm, HalfDoneBatchNorm),
+         (check_instancenorm, StubInstanceNorm), (check_groupnorm, HalfDoneGroupNorm)]
+
+
+def ewma_float32(values, mom): return my_ewma(values.float(), mom)   # float32 is close enough
+
+class KeywordOnlyLayerNorm(MyLayerNorm):     # takes its arguments by keyword only
+    def __init__(self, *, nf=None, eps=1e-5): super().__init__(nf, eps)
+
+class FlatStatsIndexedBN(MyBatchNorm):       # running statistics of shape (nf,), indexed to line up with the channels
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        self.mults, self.adds = nn.Parameter(torch.ones(1, nf, 1, 1)), nn.Parameter(torch.zeros(1, nf, 1, 1))
+        self.means, self.vars = torch.zeros(nf), torch.ones(nf)
+    def stats(self, x): return x.mean((0, 2, 3)), x.var((0, 2, 3), correction=0)
+    def norm(self, x, m, v): return (x - m[:, None, None]) / (v[:, None, None] + self.eps).sqrt()
+
+class RenamedBatchNorm(MyBatchNorm):         # PyTorch's names, in the lesson's order
+    def __init__(self, num_features, momentum=0.1, eps=1e-5): super().__init__(num_features, momentum, eps)
+
+class RenamedGroupNorm(MyGroupNorm):
+    def __init__(self, num_groups, num_channels, eps=1e-5): super().__init__(num_groups, num_channels, eps)
+
+RIGHT += [  # (checker, a right answer): classes and instances, the lesson's signatures positionally and by keyword
+    (check_ewma, my_ewma), (check_ewma, ewma_float32), (check_ewma, ewma),
+    (check_layernorm, MyLayerNorm), (check_layernorm, MyLayerNorm(8)), (check_layernorm, KeywordOnlyLayerNorm),
+    (check_layernorm, LayerNorm), (check_layernorm, LayerNorm(eps=1e-3)),
+    (check_batchnorm, MyBatchNorm), (check_batchnorm, MyBatchNorm(8, 0.1)), (check_batchnorm, OutOfPlaceBN),
+    (check_batchnorm, FlatStatsIndexedBN), (check_batchnorm, RenamedBatchNorm), (check_batchnorm, BatchNorm),
+    (check_instancenorm, MyInstanceNorm), (check_instancenorm, MyInstanceNorm(8)), (check_instancenorm, InstanceNorm),
+    (check_groupnorm, MyGroupNorm), (check_groupnorm, MyGroupNorm(4, 8)), (check_groupnorm, RenamedGroupNorm),
+    (check_groupnorm, GroupNorm), (check_groupnorm, GroupNorm(4, 8)),
+]
+
+
+# Mistakes a student writes that no list named before the checkers reasoned from behaviour (issue 17)
+def ewma_one_tensor(values, mom):
+    avg, out = values[0].clone(), []
+    for v in values:
+        avg.lerp_(v, mom)                 # changes the one tensor in place ...
+        out.append(avg)                   # ... so every entry of the list is that same tensor
+    return torch.stack(out)
+
+def ewma_view_of_values(values, mom):
+    avg, out = values[0], []              # a view into values
+    for v in values:
+        avg += mom * (v - avg)            # writes into values[0]
+        out.append(avg.clone())
+    return torch.stack(out)
+
+def ewma_fixed_mom(values, mom):
+    avg, out = values[0], []
+    for v in values:
+        avg = torch.lerp(avg, v, 0.1)     # the mom it was given is never used
+        out.append(avg)
+    return torch.stack(out)
+
+def ewma_running_mean(values, mom): return values.cumsum(0) / torch.arange(1, len(values) + 1)   # a plain running mean
+
+class NoCentreLN(MyLayerNorm):
+    def norm(self, x, m, v): return x / (v + self.eps).sqrt()          # divides by the std, never subtracts the mean
+class ChannelsOnlyLN(MyLayerNorm):
+    def stats(self, x): return x.mean(1, keepdim=True), x.var(1, keepdim=True, correction=0)
+class InPlaceLN(MyLayerNorm):
+    def forward(self, x):
+        m, v = self.stats(x)
+        x -= m                                                          # writes into the caller's tensor
+        return x / (v + self.eps).sqrt() * self.mult + self.add
+class BigEpsDefaultLN(MyLayerNorm):
+    def __init__(self, dummy, eps=1e-3): super().__init__(dummy, eps)  # Keras's habit
+class StdUnbiasedLN(MyLayerNorm):                                       # torch.std is unbiased by default
+    def norm(self, x, m, v): return (x - m) / (x.std((1, 2, 3), keepdim=True) + self.eps)
+
+class MomDefaultBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.9, eps=1e-5): super().__init__(nf, mom, eps)   # the optimiser's habit
+class NotPersistentBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-5):
+        super().__init__(nf, mom, eps)
+        del self.means, self.vars
+        self.register_buffer('means', torch.zeros(1, nf, 1, 1), persistent=False)
+        self.register_buffer('vars', torch.ones(1, nf, 1, 1), persistent=False)
+class SwappedBranchesBN(MyBatchNorm):
+    def forward(self, x):
+        if not self.training:                                           # the branches the wrong way round
+            m, v = self.stats(x)
+            self.update(x, m, v)
+        else: m, v = self.means, self.vars
+        return self.affine(self.norm(x, m, v))
+class RunningFromOutputBN(MyBatchNorm):
+    def forward(self, x):
+        if not self.training: return super().forward(x)
+        out = self.affine(self.norm(x, *self.stats(x)))
+        self.update(out, *self.stats(out))                              # the output's statistics, not the input's
+        return out
+class RunningFromNormalisedBN(MyBatchNorm):
+    def forward(self, x):
+        if not self.training: return super().forward(x)
+        xn = self.norm(x, *self.stats(x))
+        self.update(xn, *self.stats(xn))
+        return self.affine(xn)
+class TwiceUpdatedBN(MyBatchNorm):
+    def forward(self, x):
+        if self.training: self.update(x, *self.stats(x))                # updated here and again below
+        return super().forward(x)
+class EpsDefaultBN(MyBatchNorm):
+    def __init__(self, nf, mom=0.1, eps=1e-3): super().__init__(nf, mom, eps)
+class AddFirstBN(MyBatchNorm):
+    def affine(self, x): return (x + self.adds) * self.mults
+class EvalNoAffineBN(MyBatchNorm):
+    def forward(self, x):
+        if self.training: return super().forward(x)
+        return self.norm(x, self.means, self.vars)
+class NoGradForwardBN(MyBatchNorm):
+    @torch.no_grad()
+    def forward(self, x): return super().forward(x)
+class InPlaceBN(MyBatchNorm):
+    def norm(self, x, m, v): return x.sub_(m).div_((v + self.eps).sqrt())
+
+class WidthOnlyIN(MyInstanceNorm):
+    def stats(self, x): return x.mean(3, keepdim=True), x.var(3, keepdim=True, correction=0)
+class VarNotStdIN(MyInstanceNorm):
+    def norm(self, x, m, v): return (x - m) / (v + self.eps)
+class AddFirstIN(MyInstanceNorm):
+    def forward(self, x): return (self.norm(x, *self.stats(x)) + self.adds) * self.mults
+
+class AcrossBatchGN(MyGroupNorm):
+    "Each group's statistics over every item of the batch: x.view(n, groups, -1) reduced over dims 0 and 2."
+    def stats(self, xg): return xg.mean((0, 2), keepdim=True), xg.var((0, 2), keepdim=True, correction=0)
+class ChannelsLastGN(MyGroupNorm):
+    "Groups cut from the channels-last layout: each group is half the positions, with every channel."
+    def forward(self, x):
+        n, c, h, w = x.shape
+        xg = x.permute(0, 2, 3, 1).reshape(n, self.groups, -1)
+        out = self.norm(xg, *self.stats(xg)).reshape(n, h, w, c).permute(0, 3, 1, 2)
+        return out * self.mults + self.adds
+class ChannelsOnlyGN(MyGroupNorm):
+    def forward(self, x):
+        m, v = x.mean(1, keepdim=True), x.var(1, keepdim=True, correction=0)
+        return self.norm(x, m, v) * self.mults + self.adds
+class NoCentreGN(MyGroupNorm):
+    def norm(self, x, m, v): return x / (v + self.eps).sqrt()
+class EpsDefaultGN(MyGroupNorm):
+    def __init__(self, groups, nf, eps=1e-6): super().__init__(groups, nf, eps)
+
+MISTAKES += [  # (checker, wrong answer, words its message must contain)
+    (check_ewma, ewma_one_tensor, ["every output is the same", "append one tensor and then change it in place", "avg.clone()"]),
+    (check_ewma, ewma_view_of_values, ["changes the values it was given in place", "values[0].clone()"]),
+    (check_ewma, ewma_fixed_mom, ["newest value gets weight 0.1", "ignores the mom"]),
+    (check_ewma, ewma_running_mean, ["plain running mean"]),
+    (check_layernorm, NoCentreLN, ["never subtracts the mean"]),
+    (check_layernorm, ChannelsOnlyLN, ["wrong axes", "dims (1,) (the channels only)", "Within one channel yours cover only its own position"]),
+    (check_layernorm, InPlaceLN, ["changes its input in place", "x = (x - m) / s"]),
+    (check_layernorm, BigEpsDefaultLN, ["built as LayerNorm(6)", "its eps is 0.001", "1e-5"]),
+    (check_layernorm, StdUnbiasedLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
+    (check_batchnorm, MomDefaultBN, ["built as BatchNorm(6)", "move 0.9 of the way", "optimiser's momentum habit", "default momentum is 0.1"]),
+    (check_batchnorm, NotPersistentBN, ["not persistent", "persistent=False", "state_dict"]),
+    (check_batchnorm, SwappedBranchesBN, ["training and eval branches are swapped"]),
+    (check_batchnorm, RunningFromOutputBN, ["follow the statistics of its output, not of its input"]),
+    (check_batchnorm, RunningFromNormalisedBN, ["follow the normalised output's statistics"]),
+    (check_batchnorm, TwiceUpdatedBN, ["twice in each training step"]),
+    (check_batchnorm, EpsDefaultBN, ["built as BatchNorm(6)", "its eps is 0.001"]),
+    (check_batchnorm, AddFirstBN, ["adds adds before multiplying by mults"]),
+    (check_batchnorm, EvalNoAffineBN, ["in eval mode it never uses mults and adds"]),
+    (check_batchnorm, NoGradForwardBN, ["output carries no gradient"]),
+    (check_batchnorm, InPlaceBN, ["changes its input in place"]),
+    (check_instancenorm, WidthOnlyIN, ["wrong axes", "dims (3,) (the width only)", "only its own row"]),
+    (check_instancenorm, VarNotStdIN, ["divides by the variance"]),
+    (check_instancenorm, AddFirstIN, ["adds adds before multiplying"]),
+    (check_groupnorm, AcrossBatchGN, ["wrong sets", "Your statistics for item 0 change when item 1 changes: they run across the batch; GroupNorm's stay inside one item"]),
+    (check_groupnorm, ChannelsLastGN, ["wrong axes", "dims (1, 3) (channels and width)", "only its own row"]),
+    (check_groupnorm, ChannelsOnlyGN, ["wrong axes", "dims (1,) (the channels only)"]),
+    (check_groupnorm, NoCentreGN, ["never subtracts the mean"]),
+    (check_groupnorm, EpsDefaultGN, ["built as GroupNorm(2, 6)", "its eps is 1e-06"]),
+]
+
+# Right answers in unusual styles
+class SumsRsqrtLN(nn.Module):
+    "Statistics from sums of x and x², normalised with rsqrt; keyword-friendly names."
+    def __init__(self, nf=None, eps=1e-5):
+        super().__init__()
+        self.eps, self.mult, self.add = eps, nn.Parameter(torch.ones(())), nn.Parameter(torch.zeros(()))
+    def forward(self, x):
+        n = x[0].numel()
+        s1, s2 = x.sum((1, 2, 3), keepdim=True), (x * x).sum((1, 2, 3), keepdim=True)
+        m = s1 / n
+        return (x - m) * torch.rsqrt(s2 / n - m * m + self.eps) * self.mult + self.add
+
+class PyTorchNamesBN(nn.Module):
+    "Buffers named and shaped as PyTorch keeps them, (nf,), indexed where they are used."
+    def __init__(self, num_features, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.mults, self.adds = nn.Parameter(torch.ones(num_features, 1, 1)), nn.Parameter(torch.zeros(num_features, 1, 1))
+        self.register_buffer('running_mean', torch.zeros(num_features))
+        self.register_buffer('running_var', torch.ones(num_features))
+    def forward(self, x):
+        if self.training:
+            v, m = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+            n = x.numel() / x.shape[1]
+            with torch.no_grad():
+                self.running_mean.mul_(1 - self.momentum).add_(self.momentum * m)
+                self.running_var.mul_(1 - self.momentum).add_(self.momentum * v * n / (n - 1))
+        else: m, v = self.running_mean, self.running_var
+        return (x - m[:, None, None]) * torch.rsqrt(v[:, None, None] + self.eps) * self.mults + self.adds
+
+class UnflattenGN(MyGroupNorm):
+    "Groups made with unflatten, statistics over the dims of each (item, group) block."
+    def forward(self, x):
+        xg = x.unflatten(1, (self.groups, -1))
+        m, v = xg.mean((2, 3, 4), keepdim=True), xg.var((2, 3, 4), keepdim=True, correction=0)
+        return ((xg - m) / (v + self.eps).sqrt()).flatten(1, 2) * self.mults + self.adds
+
+class RowsGN(MyGroupNorm):
+    "Every (item, group) block as one row of an (n·groups, -1) matrix."
+    def forward(self, x):
+        n = x.shape[0]
+        xg = x.reshape(n * self.groups, -1)
+        m, v = xg.mean(1, keepdim=True), xg.var(1, keepdim=True, correction=0)
+        return ((xg - m) / (v + self.eps).sqrt()).reshape(x.shape) * self.mults + self.adds
+
+class KeywordOnlyIN(MyInstanceNorm):
+    def __init__(self, *, nf, eps=1e-5): super().__init__(nf, eps)
+
+RIGHT += [(check_layernorm, SumsRsqrtLN), (check_batchnorm, PyTorchNamesBN), (check_batchnorm, PyTorchNamesBN(4)),
+          (check_groupnorm, UnflattenGN), (check_groupnorm, RowsGN), (check_instancenorm, KeywordOnlyIN)]
+
+class HalfSpreadLN(MyLayerNorm):                                       # no formula of the usual slips fits
+    def norm(self, x, m, v): return (x - m) / (2 * (v + self.eps).sqrt())
+class ClampedIN(MyInstanceNorm):
+    def forward(self, x): return super().forward(x).clamp(-1, 1)
+
+MISTAKES += [
+    (check_layernorm, HalfSpreadLN, ["centred, but not of unit spread", "The smallest input where they differ", "yours gives", "Held: the input is left unchanged; its statistics span the same values as LayerNorm's"]),
+    (check_instancenorm, ClampedIN, ["its output differs from InstanceNorm's", "The smallest input where they differ"]),
+]
+
+class NoShiftGN(MyGroupNorm):
+    def forward(self, x):
+        xg = self.group(x)
+        return self.norm(xg, *self.stats(xg)).view(x.shape) * self.mults
+def ewma_mean_start(values, mom):
+    avg, out = values.mean(), []                                        # the mean of all values: the future leaks in
+    for v in values:
+        avg = torch.lerp(avg, v, mom)
+        out.append(avg)
+    return torch.stack(out)
+
+MISTAKES += [(check_groupnorm, NoShiftGN, ["it never adds adds"]),
+             (check_ewma, ewma_mean_start, ["depends on values that come after it"])]
+
+class RunningAlwaysBN(MyBatchNorm):
+    def forward(self, x):
+        if self.training: self.update(x, *self.stats(x))
+        return self.affine(self.norm(x, self.means, self.vars))          # the running statistics in both modes
+MISTAKES += [(check_batchnorm, RunningAlwaysBN, ["in training mode it normalises with the running statistics, not the batch's"])]
