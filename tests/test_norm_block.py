@@ -3,6 +3,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import pytest
+import torch
 
 from lesson17.groupnorm import NORMS, describe_norm, norm_block_faces, plot_norm_block, plural
 
@@ -17,16 +18,16 @@ def close_figures():
 
 
 def shaded(norm, groups=2):
-    "Shaded cells per face: front (first item), top (first position), left (first channel)."
+    "Shaded cells per face: front (first channel), top (first position), left (first item)."
     cells, _ = norm_block_faces(norm, SHAPE, groups)
     return [sum(on for _, on, f in cells if f == face) for face in range(3)]
 
 
 @pytest.mark.parametrize('norm, front, top, left', [
-    ('LayerNorm', C * S, C, S),          # the whole front face, and the first item's edge of the other faces
-    ('InstanceNorm', S, 1, S),           # one column: one channel of one item
-    ('GroupNorm', C // 2 * S, C // 2, S),  # the columns of the first group
-    ('BatchNorm', S, N, N * S),          # one column that runs back through every item
+    ('BatchNorm', N * S, N, S),          # the paper's layout: the whole front face (N across), the first channel's edge of the others
+    ('LayerNorm', S, C, C * S),          # the whole left face (C going back), the first item's edge of the others
+    ('InstanceNorm', S, 1, S),           # one column where the two faces meet: one channel of one item
+    ('GroupNorm', S, C // 2, C // 2 * S),  # the strip of the left face that is the first group
 ])
 def test_shading_is_the_set_sharing_the_first_values_statistics(norm, front, top, left):
     assert shaded(norm) == [front, top, left]
@@ -34,17 +35,39 @@ def test_shading_is_the_set_sharing_the_first_values_statistics(norm, front, top
 
 def test_face_sizes():
     cells, _ = norm_block_faces('LayerNorm', SHAPE)
-    assert [sum(f == face for _, _, f in cells) for face in range(3)] == [C * S, C * N, S * N]
+    assert [sum(f == face for _, _, f in cells) for face in range(3)] == [N * S, N * C, C * S]
+
+
+def test_front_face_is_n_across_and_left_face_c_going_back():
+    "The paper's Figure 2: N runs right along the front, C runs back (up and to the left), H×W runs up."
+    cells, _ = norm_block_faces('LayerNorm', SHAPE, depth=(0.5, 0.4), height=0.5)
+    xs = lambda face: {round(x, 6) for corners, _, f in cells if f == face for x, _ in corners}
+    ys = lambda face: {round(y, 6) for corners, _, f in cells if f == face for _, y in corners}
+    assert xs(0) == set(range(N + 1)) and ys(0) == {k * 0.5 for k in range(S + 1)}
+    assert min(xs(2)) == -0.5 * C and max(xs(2)) == 0 and max(ys(2)) == S * 0.5 + 0.4 * C
 
 
 @pytest.mark.parametrize('groups', [1, 2, 4, 8])
-def test_group_boundaries_show_on_the_front_face(groups):
-    "The front face is C across and H×W up: between groups a line the height of the block."
-    _, edges = norm_block_faces('GroupNorm', SHAPE, groups, height=0.5)
-    vertical = [e for e in edges if e[0][0] == e[1][0] and 0 < e[0][0] < C   # inside the front face's width
-                and 0 <= min(e[0][1], e[1][1]) and max(e[0][1], e[1][1]) <= S * 0.5]   # and its height
-    assert sorted({e[0][0] for e in vertical}) == [C // groups * k for k in range(1, groups)]
+def test_group_boundaries_show_on_the_left_face(groups):
+    "The left face is C going back and H×W up: between groups a line the height of the block."
+    _, edges = norm_block_faces('GroupNorm', SHAPE, groups, depth=(0.5, 0.4), height=0.5)
+    vertical = [e for e in edges if e[0][0] == e[1][0] and -0.5 * C < e[0][0] < 0]   # inside the left face's width
+    assert sorted({e[0][0] for e in vertical}) == sorted(-0.5 * (C // groups) * k for k in range(1, groups))
     assert len(vertical) == (groups - 1) * S
+
+
+def test_ids_replace_the_norms_statistics_and_title_the_title():
+    "Given `ids`, the shading is the set sharing the first value's id, whatever the norm says; `title` replaces the title."
+    ids = (torch.arange(N).view(N, 1, 1, 1) + torch.arange(C).view(1, C, 1, 1)).expand(SHAPE) % 2   # a checkerboard of items and channels
+    cells, _ = norm_block_faces('BatchNorm', SHAPE, ids=ids)
+    assert sum(on for _, on, _ in cells) == (N * S + N * C + C * S) // 2
+    fig = plot_norm_block('BatchNorm', SHAPE, ids=ids, title='every other value')
+    assert fig.axes[0].get_title() == 'every other value'
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    assert plot_norm_block('LayerNorm', ax=ax, title=None).axes[0].get_title() == 'LayerNorm'
+    with pytest.raises(ValueError, match=r"ids must be a tensor of the activations' shape \(6, 8, 4, 4\), got \(6, 8, 16\)"):
+        norm_block_faces('BatchNorm', SHAPE, ids=ids.reshape(N, C, S))
 
 
 def test_titles_and_descriptions_in_the_singular():
