@@ -397,7 +397,7 @@ def _defaults(cls, layer, args, wanted, groups=2, mom=None):
     if mom is None: return
     a = (getattr(mr, mom).detach().flatten() / x.mean((0, 2, 3))).median().item()
     if abs(a - 0.1) > 1e-6:
-        habit = " (the optimiser's momentum habit: in PyTorch's convention mom is the weight of the new batch)" if abs(a - 0.9) < 1e-6 else ""
+        habit = " (0.9 is SGD's usual momentum, which weights the old value; in PyTorch's convention mom is the weight of the new batch)" if abs(a - 0.9) < 1e-6 else ""
         raise AssertionError(f"{name}: built as {built}, the way get_model builds every norm, its running statistics move {a:.3g} of the way "
                              f"to each batch's{habit}; PyTorch's default momentum is 0.1: give mom the default 0.1")
 
@@ -561,4 +561,4 @@ def check_batchnorm(cls,  # your BatchNorm class (or an instance), built as `cls
                              + _smallest(mr, ref.eval(), name, "nn.BatchNorm2d", nf, ["training mode and the running statistics match PyTorch's"], train=False))
     _defaults(cls, 'BatchNorm', dict(nf=nf), wanted, mom=names[0])
     return _verdict(name, 'BatchNorm', ways, f"✓ {name} matches nn.BatchNorm2d: buffers (persistent), outputs and gradients in training, running "
-                    f"statistics after 3 steps (momentum {mom}, unbiased variance), eval mode, and the defaults mom 0.1 and eps 1e-5")
+                    f"statistics after 3 steps (tested at momentum {mom}, unbiased variance), eval mode, and the defaults mom 0.1 and eps 1e-5")

@@ -660,7 +660,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_layernorm, InPlaceLN, ["changes its input in place", "x = (x - m) / s"]),
     (check_layernorm, BigEpsDefaultLN, ["built as LayerNorm(6)", "its eps is 0.001", "1e-5"]),
     (check_layernorm, StdUnbiasedLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
-    (check_batchnorm, MomDefaultBN, ["built as BatchNorm(6)", "move 0.9 of the way", "optimiser's momentum habit", "default momentum is 0.1"]),
+    (check_batchnorm, MomDefaultBN, ["built as BatchNorm(6)", "move 0.9 of the way", "SGD's usual momentum", "default momentum is 0.1"]),
     (check_batchnorm, NotPersistentBN, ["not persistent", "persistent=False", "state_dict"]),
     (check_batchnorm, SwappedBranchesBN, ["training and eval branches are swapped"]),
     (check_batchnorm, RunningFromOutputBN, ["follow the statistics of its output, not of its input"]),
