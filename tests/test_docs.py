@@ -30,7 +30,7 @@ def expected_pages():
         for c in cells:
             src = ''.join(c['source'])
             d = directives(src)
-            if c['cell_type'] == 'markdown': maths |= '$' in src
+            if c['cell_type'] == 'markdown': maths |= '$' in re.sub(r'```.*?```|`[^`]*`', '', src, flags=re.S)   # not a shell's $ in code
             if c['cell_type'] != 'code': continue
             if 'hide' in d or d.get('include') == 'false': hidden.append(src); continue
             shown.append(src)
