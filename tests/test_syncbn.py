@@ -213,6 +213,8 @@ def ddp_worker(out):
         ddp(torch.randn(3 + rank, 1, 8, 8)).square().mean().backward()
         grads.append({n: p.grad.clone() for n, p in ddp.module.named_parameters()})
     torch.save(dict(refusal=refusal, grads=grads), Path(out)/f'{rank}.pt')
+    dist.barrier()  # both done before the group goes: DDP's threads must not outlive it (a SIGABRT at exit, seen once)
+    del ddp
 
 
 def test_convert_after_ddp_refuses_the_wrapper_and_keeps_the_parameters_inside(tmp_path):
