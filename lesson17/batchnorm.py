@@ -9,6 +9,8 @@ __all__ = ['BatchNorm']
 import torch
 from torch import nn
 from .layernorm import is_count, is_number, check_arg, check_dtype
+from .recipes import register_norm
+
 
 # %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
 class BatchNorm(nn.Module):
@@ -51,3 +53,7 @@ class BatchNorm(nn.Module):
         else: m, v = self.means, self.vars
         scale = self.mults / (v + self.eps).sqrt()   # one number per channel
         return (xf * scale + (self.adds - m * scale)).to(x.dtype)
+
+# %% ../nbs/06_batchnorm.ipynb #996aa38b
+register_norm('batch', BatchNorm)
+register_norm('torch-batch', nn.BatchNorm2d)

@@ -14,6 +14,8 @@ from torch.utils._pytree import tree_leaves
 from .layernorm import check_dtype
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm, check_nchw
+from .recipes import register_norm
+
 
 # %% ../nbs/12_fast_norms.ipynb #6ee82257
 class PassCounter(TorchDispatchMode):
@@ -105,6 +107,9 @@ class FastBatchNorm(BatchNorm):
             self.means.lerp_(m, self.mom)
             self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as in PyTorch
         return y.to(x.dtype)
+
+# %% ../nbs/12_fast_norms.ipynb #ead10768
+register_norm('fast-batch', FastBatchNorm)
 
 # %% ../nbs/12_fast_norms.ipynb #3883f7fa
 class GroupNormFn(torch.autograd.Function):

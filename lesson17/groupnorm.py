@@ -12,6 +12,8 @@ from torch import nn
 from .layernorm import normalize, LayerNorm, is_count, is_number, check_arg, check_dtype
 from .batchnorm import BatchNorm
 from .viz import explore, selection_slider
+from .recipes import register_norm
+
 
 # %% ../nbs/07_norm_zoo.ipynb #1cc2205c
 def check_nchw(layer, x, nf):
@@ -58,6 +60,10 @@ class GroupNorm(nn.Module):
         n, c, h, w = x.shape
         grouped = x.to(self.mults.dtype).reshape(n, self.groups, c // self.groups, h, w)  # float16/bfloat16 input: in float32
         return (normalize(grouped, self.dims, self.eps).reshape(n, c, h, w) * self.mults + self.adds).to(x.dtype)
+
+# %% ../nbs/07_norm_zoo.ipynb #6b379169
+register_norm('instance', InstanceNorm)
+register_norm('group', GroupNorm)
 
 # %% ../nbs/07_norm_zoo.ipynb #d8642e24
 NORM_LAYERS = {'BatchNorm': BatchNorm, 'LayerNorm': LayerNorm, 'InstanceNorm': InstanceNorm, 'GroupNorm': GroupNorm}

@@ -9,6 +9,8 @@ __all__ = ['normalize', 'is_count', 'is_number', 'check_arg', 'check_dtype', 'La
 import math, numbers
 import torch
 from torch import nn
+from .recipes import register_norm
+
 
 # %% ../nbs/05_layernorm.ipynb #7b2f31a5
 def normalize(x, dims, eps=1e-5):
@@ -59,3 +61,6 @@ class LayerNorm(nn.Module):
         check_dtype('LayerNorm', x, self.mult)
         xf = x.to(self.mult.dtype)  # float16/bfloat16 input to a float32 layer is normalised in float32
         return (normalize(xf, tuple(range(1, x.ndim)), self.eps) * self.mult + self.add).to(x.dtype)
+
+# %% ../nbs/05_layernorm.ipynb #d577e708
+register_norm('layer', LayerNorm)

@@ -22,6 +22,8 @@ from torch.nn.parallel import DistributedDataParallel
 from .layernorm import is_count, is_number, check_arg, check_dtype
 from .batchnorm import BatchNorm
 from .learner import MetricsCB, default_device
+from .recipes import register_norm
+
 
 # %% ../nbs/11_sync_batchnorm.ipynb #a92293a7
 def shard_stats(x):
@@ -114,6 +116,9 @@ class SyncBatchNorm(BatchNorm):
 class ForwardOnlySyncBatchNorm(SyncBatchNorm):
     "SyncBatchNorm with the mistake: statistics summed across processes, gradients not (for comparison only)."
     reduce = staticmethod(all_reduce_forward_only)
+
+# %% ../nbs/11_sync_batchnorm.ipynb #bf833e61
+register_norm('sync-batch', SyncBatchNorm)
 
 # %% ../nbs/11_sync_batchnorm.ipynb #699dd27c
 def _convert(model, group):
