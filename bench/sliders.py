@@ -57,9 +57,9 @@ def old_momentum(values, truth):
     return redraw_in_kernel(widgets.FloatSlider(value=0.1, min=0., max=1., step=0.01, description='momentum'), draw, fig)
 
 def old_norm(shape=(6, 8, 4, 4)):
-    choice = widgets.ToggleButtons(options=NORMS, value='GroupNorm', description='norm')
+    choice = widgets.ToggleButtons(options=[(NORMS[n].__name__, n) for n in FIGURE_NORMS], value='group', description='norm')
     groups = widgets.SelectionSlider(options=[1, 2, 4, 8], value=2, description='groups')
-    fig, ax = plt.subplots(figsize=(4, 4)); plot_norm_block('GroupNorm', shape, 2, ax=ax); fig.tight_layout()
+    fig, ax = plt.subplots(figsize=(4, 4)); plot_norm_block('group', shape, 2, ax=ax); fig.tight_layout()
     def draw(g, norm):
         plot_norm_block(norm, shape, g, ax=ax)
         return f"<code>{describe_norm(norm, shape, g)}</code>"
@@ -71,7 +71,7 @@ CELLS = [
     'from lesson17.data import load_fashion_mnist\nfrom lesson17.learner import set_seed\n'
     'from lesson17.model import GeneralRelu, get_model, init_weights\n'
     'from lesson17.lerp import ewma, lerp, plot_lerp, plot_momentum, lesson_stream, lerp_explorer, momentum_explorer\n'
-    'from lesson17.groupnorm import NORMS, describe_norm, plot_norm_block, norm_explorer',
+    'from lesson17.groupnorm import FIGURE_NORMS, describe_norm, plot_norm_block, norm_explorer\nfrom lesson17.recipes import NORMS',
     OLD,
     'set_seed(42)\nx = (load_fashion_mnist()[0] - 0.286) / 0.353\n'
     'block = get_model(partial(GeneralRelu, leak=0.1, sub=0.4)).apply(partial(init_weights, leaky=0.1))[0]\n'

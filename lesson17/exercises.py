@@ -10,7 +10,8 @@ __all__ = ['SHAPE', 'check_ewma', 'stat_sets', 'plot_sets', 'check_layernorm', '
 import copy, functools, inspect, itertools
 import torch
 from torch import nn
-from .groupnorm import NORM_LAYERS, stats_ids, plot_norm_block
+from .groupnorm import FIGURE_NORMS, stats_ids, plot_norm_block
+from .recipes import NORMS
 
 # %% ../nbs/09_exercises.ipynb #f3386907
 def _close(a, b, tol=1e-6):
@@ -105,6 +106,7 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
 
 # %% ../nbs/09_exercises.ipynb #8ecd4c6f
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W): 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
+_KEY = {NORMS[k].__name__: k for k in FIGURE_NORMS}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
 
 def _inputs(shape=SHAPE, seed=0):
     "A float64 batch whose items and channels have different means and spreads."
@@ -146,9 +148,9 @@ def _dims_words(dims):
 
 def _like(ids, shape=SHAPE):
     "Which of the series' layers groups values as `ids` does ('GroupNorm with 3 groups'; '' if none)."
-    for name in NORM_LAYERS:
+    for name in _KEY:
         for g in ([g for g in range(2, shape[1]) if shape[1] % g == 0] if name == 'GroupNorm' else [2]):
-            if _same_sets(ids, stats_ids(name, shape, g)): return f"{name} with {g} groups" if name == 'GroupNorm' else name
+            if _same_sets(ids, stats_ids(_KEY[name], shape, g)): return f"{name} with {g} groups" if name == 'GroupNorm' else name
     return ''
 
 # %% ../nbs/09_exercises.ipynb #e9526d48
@@ -179,8 +181,8 @@ def _describe(ids, want, layer, shape=SHAPE):
     like = _like(ids, shape)
     mine_dims = next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
     if layer == 'GroupNorm':
-        want = f"GroupNorm averages over dims {NORM_LAYERS['GroupNorm'].dims} of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
-    else: want = f"{layer} averages over {_dims_words(NORM_LAYERS[layer].dims)}"
+        want = f"GroupNorm averages over dims {NORMS['group'].dims} of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
+    else: want = f"{layer} averages over {_dims_words(NORMS[_KEY[layer]].dims)}"
     head = (f"wrong axes: {want}, yours over {_dims_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {want}")
     if layer == 'GroupNorm' and like == f"GroupNorm with {c // 2} groups":
         head += f"; it makes {c // 2} groups of 2 channels, GroupNorm(2, {c}) makes 2 groups of {c // 2}: the number of groups and the channels per group are swapped, reshape with x.view(n, self.groups, -1)"
@@ -197,8 +199,8 @@ def plot_sets(answer,  # your layer: a class or an instance
     args = dict(groups=2, nf=SHAPE[1]) if layer == 'GroupNorm' else dict(nf=SHAPE[1])
     name, m = _build(answer, layer, args, f"the signature of {layer}")
     fig, axs = plt.subplots(1, 2, figsize=(7, 3.4))
-    plot_norm_block(layer, SHAPE, ax=axs[0], ids=stat_sets(m.double(), _inputs()), title=f"{name}: yours")
-    plot_norm_block(layer, SHAPE, ax=axs[1], title=f"{layer}" + (" (2 groups)" if layer == 'GroupNorm' else ''))
+    plot_norm_block(_KEY[layer], SHAPE, ax=axs[0], ids=stat_sets(m.double(), _inputs()), title=f"{name}: yours")
+    plot_norm_block(_KEY[layer], SHAPE, ax=axs[1], title=f"{layer}" + (" (2 groups)" if layer == 'GroupNorm' else ''))
     return fig
 
 # %% ../nbs/09_exercises.ipynb #e9cbfa90
@@ -315,7 +317,7 @@ def _smallest(m, ref, name, ref_name, nf, held, train=True):
 def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults', 'adds'), lesson=(), nf=6, hint=None):
     "Check one forward of `m` (training mode) against PyTorch's `ref`: input, sets, formula, gradients. Returns the lesson's ways it follows."
     x0, xin, held = _inputs(), _inputs(), []
-    example = "xg.mean(-1, keepdim=True) on xg = x.view(n, self.groups, -1)" if layer == 'GroupNorm' else f"x.mean({NORM_LAYERS[layer].dims}, keepdim=True)"
+    example = "xg.mean(-1, keepdim=True) on xg = x.view(n, self.groups, -1)" if layer == 'GroupNorm' else f"x.mean({NORMS[_KEY[layer]].dims}, keepdim=True)"
     hint = hint or (lambda: f"a mean or variance taken without keepdim=True loses the dims it averaged over, so it no longer lines up with x: keep them, {example}")
     out = _call(lambda: copy.deepcopy(m)(xin), f"{name}(x) with x of shape {SHAPE}", hint)
     if not torch.equal(xin, x0):
@@ -325,7 +327,7 @@ def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults',
     if not isinstance(out, torch.Tensor) or out.shape != x0.shape:
         raise AssertionError(f"{name}: its output is {f'of shape {tuple(out.shape)}' if isinstance(out, torch.Tensor) else f'a {type(out).__name__}'}, "
                              f"expected a tensor of shape {SHAPE}, the shape of the input")
-    ids, want = stat_sets(m, x0), stats_ids(layer, SHAPE, groups)
+    ids, want = stat_sets(m, x0), stats_ids(_KEY[layer], SHAPE, groups)
     x, mm = x0.clone().requires_grad_(), copy.deepcopy(m)
     out = _call(lambda: mm(x), f"{name}(x)", hint)
     fits = [(said, kw) for said, kw in _formulas(x, ids, mults, adds, eps, layer, names) if _close(out, _formula(x, ids, mults, adds, eps, **kw))][:1]
@@ -387,7 +389,7 @@ def _defaults(cls, layer, args, wanted, groups=2, mom=None):
     name, m = _build(cls, layer, args, wanted)
     m, built = m.double(), f"{layer}({', '.join(map(str, args.values()))})"
     x = 1e-3 * _inputs(seed=5)   # a variance near 1e-6: eps 1e-5 shows
-    ids, mr = stats_ids(layer, SHAPE, groups), copy.deepcopy(m)
+    ids, mr = stats_ids(_KEY[layer], SHAPE, groups), copy.deepcopy(m)
     with torch.no_grad(): out = mr(x)
     r = ((x - _set_stats(x, ids)[0]) / out).square()
     eps = [(r - _set_stats(x, ids, c)[1]).median().item() for c in (0, 1)]
@@ -469,7 +471,7 @@ def _shape_hint(m, names, nf):
     if flat := [k for k in names if getattr(m, k).dim() == 1]: return (f"its running statistics have the wrong shape: self.{flat[0]} is ({nf},), which against (N, C, H, W) input lines up with "
                      f"the width, not the channels; register them as (1, nf, 1, 1), or view them so where you use them")
     return (f"its batch mean or variance doesn't fit into the running statistics it updates in place: take them as "
-            f"x.mean({NORM_LAYERS['BatchNorm'].dims}, keepdim=True), one number per channel, like the running ones")
+            f"x.mean({NORMS['batch'].dims}, keepdim=True), one number per channel, like the running ones")
 
 # %% ../nbs/09_exercises.ipynb #2d6237b3
 def _running_mistakes(got, sources, mom, nf, what, corrections):
@@ -482,7 +484,7 @@ def _running_mistakes(got, sources, mom, nf, what, corrections):
     for (src, src_words), (c, c_words), (a, a_words) in itertools.product(sources, corrections, weights):
         r = torch.full((nf,), start, dtype=torch.float64)
         for xb in src:
-            v, m = torch.var_mean(xb, dim=NORM_LAYERS['BatchNorm'].dims, correction=c)
+            v, m = torch.var_mean(xb, dim=NORMS['batch'].dims, correction=c)
             r = r + a * ((m if what == 'mean' else v) - r)
         if _close(got, r): return [s for s in (src_words, c_words, a_words) if s]
     return None
@@ -527,7 +529,7 @@ def check_batchnorm(cls,  # your BatchNorm class (or an instance), built as `cls
     m = m.double()
     mults, adds = _params(m, name, nf, ('mults', 'adds'))
     ref = _twin(nn.BatchNorm2d(nf, momentum=mom, eps=eps), mults, adds)
-    x, want = _inputs(), stats_ids('BatchNorm', SHAPE)
+    x, want = _inputs(), stats_ids('batch', SHAPE)
     hint = lambda: _shape_hint(m, names, nf)
     mt = copy.deepcopy(m)
     with torch.no_grad(): out = _call(lambda: mt(x), f"{name}(x) in training mode", hint)

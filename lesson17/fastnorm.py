@@ -11,9 +11,9 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
-from .layernorm import check_dtype
+from .checks import check_dtype, check_nchw, check_batch
 from .batchnorm import BatchNorm
-from .groupnorm import GroupNorm, check_nchw
+from .groupnorm import GroupNorm
 from .recipes import register_norm
 
 
@@ -58,21 +58,24 @@ def profile_ops(fn,      # what to run, without arguments
     return [(e.key, e.count, e.self_cpu_time_total / 1000) for e in ops[:rows]]
 
 # %% ../nbs/12_fast_norms.ipynb #4c0dcff3
-def channel_sums(t):
-    "Sum `t` of shape (N, C, H, W) over all but the channels, keeping dims: height and width first (contiguous), then the batch."
-    return t.sum((2, 3), keepdim=True).sum(0, keepdim=True)
+def channel_sums(t,                    # activations (N, C, H, W)
+                 dims=BatchNorm.dims,  # the axes to sum over: the batch, then the ones after the channels
+                ):
+    "Sum `t` over `dims`, keeping them: those after the channels first (height and width, contiguous in memory), then the batch."
+    return t.sum(dims[1:], keepdim=True).sum(dims[:1], keepdim=True)
 
 class BatchNormFn(torch.autograd.Function):
     "BatchNorm in training, backward by hand: returns the output and the batch's mean and biased variance (not differentiated)."
     @staticmethod
-    def forward(ctx, x, mults, adds, eps):
+    def forward(ctx, x, mults, adds, eps, dims=BatchNorm.dims):
         n = x.numel() // x.shape[1]
-        m = channel_sums(x) / n
+        m = channel_sums(x, dims) / n
         xc = x - m                                # x - μ, kept for the backward
-        v = channel_sums(xc * xc) / n             # biased variance, from centred values: no cancellation
+        v = channel_sums(xc * xc, dims) / n       # biased variance, from centred values: no cancellation
         rstd = (v + eps).rsqrt()                  # 1/σ
         y = (xc * (mults * rstd)).add_(adds)      # γ/σ·(x - μ) + β
         ctx.save_for_backward(xc, mults, rstd)
+        ctx.dims = dims
         ctx.mark_non_differentiable(m, v)
         return y, m, v
 
@@ -80,35 +83,24 @@ class BatchNormFn(torch.autograd.Function):
     def backward(ctx, dy, dm, dv):  # dm, dv: nothing flows back through the returned statistics
         xc, mults, rstd = ctx.saved_tensors
         n = xc.numel() // xc.shape[1]
-        dadds = channel_sums(dy)                  # ∂L/∂β = Σ dy
-        dmults = channel_sums(dy * xc) * rstd     # ∂L/∂γ = Σ dy·x̂
+        dadds = channel_sums(dy, ctx.dims)        # ∂L/∂β = Σ dy
+        dmults = channel_sums(dy * xc, ctx.dims) * rstd   # ∂L/∂γ = Σ dy·x̂
         scale = mults * rstd                      # γ/σ
         # γ/σ·(dy - ∂L/∂β/n - x̂·∂L/∂γ/n), with x̂ = xc/σ
         dx = torch.addcmul((xc * (-scale * rstd * dmults / n)).sub_(scale * dadds / n), dy, scale)
-        return dx, dmults.view(mults.shape), dadds.view(mults.shape), None
+        return dx, dmults.view(mults.shape), dadds.view(mults.shape), None, None
 
 # %% ../nbs/12_fast_norms.ipynb #ebdf4142
 class FastBatchNorm(BatchNorm):
     "`BatchNorm` with a hand-written backward and a cheaper forward: same parameters, buffers, running statistics and results."
-    def forward(self, x):
-        name = f'FastBatchNorm({self.nf})'
-        if x.ndim != 4 or x.shape[1] != self.nf:
-            raise ValueError(f"{name} expects input of shape (N, {self.nf}, H, W), got {tuple(x.shape)}")
-        check_dtype(name, x, self.mults)
-        xf = x.to(self.mults.dtype)  # float16/bfloat16 input to a float32 layer: statistics in float32
-        if not self.training:
-            scale = self.mults * (self.vars + self.eps).rsqrt()
-            return (xf * scale + (self.adds - self.means * scale)).to(x.dtype)
+    def train_forward(self, x):
+        "The output in training and the batch's statistics, both from `BatchNormFn`."
         n = x.numel() // self.nf
-        if n < 2:
-            raise ValueError(f"{name} needs more than one value per channel to train, got input of shape {tuple(x.shape)}")
-        y, m, v = BatchNormFn.apply(xf, self.mults, self.adds, self.eps)
-        with torch.no_grad():
-            self.means.lerp_(m, self.mom)
-            self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as in PyTorch
-        return y.to(x.dtype)
+        check_batch(self.label, x, n)
+        y, m, v = BatchNormFn.apply(x, self.mults, self.adds, self.eps, self.dims)
+        return y, m, v, n
 
-# %% ../nbs/12_fast_norms.ipynb #ead10768
+# %% ../nbs/12_fast_norms.ipynb #eb806210
 register_norm('fast-batch', FastBatchNorm)
 
 # %% ../nbs/12_fast_norms.ipynb #3883f7fa

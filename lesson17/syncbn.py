@@ -19,18 +19,20 @@ import torch.multiprocessing as mp
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .layernorm import is_count, is_number, check_arg, check_dtype
+from .checks import is_count, check_batch
 from .batchnorm import BatchNorm
 from .learner import MetricsCB, default_device
 from .recipes import register_norm
 
 
 # %% ../nbs/11_sync_batchnorm.ipynb #a92293a7
-def shard_stats(x):
-    "Count, mean and sum of squared deviations (M2) of each channel of `x` (N, C, H, W) as a float64 `(3, C)` tensor, from two passes."
+def shard_stats(x,                    # activations (N, C, H, W)
+                dims=BatchNorm.dims,  # the axes that share one mean and variance: all but the channels
+               ):
+    "Count, mean and sum of squared deviations (M2) of each channel of `x` as a float64 `(3, C)` tensor, from two passes."
     n = x.numel() // x.shape[1]
-    if n > 0: v, m = torch.var_mean(x, dim=(0, 2, 3), correction=0)
-    else: v = m = x.sum(dim=(0, 2, 3))  # an empty shard adds nothing (zeros that keep the graph)
+    if n > 0: v, m = torch.var_mean(x, dim=dims, correction=0)
+    else: v = m = x.sum(dim=dims)  # an empty shard adds nothing (zeros that keep the graph)
     m, v = m.double(), v.double()
     return torch.stack([torch.full_like(m, n), m, n * v])
 
@@ -87,37 +89,24 @@ class SyncBatchNorm(BatchNorm):
                  eps=1e-5,       # added to the variance before the square root
                  group=None,     # the torch.distributed process group; the default one when None
                 ):
-        check_arg('SyncBatchNorm', 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
-        check_arg('SyncBatchNorm', 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
-        check_arg('SyncBatchNorm', 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
         super().__init__(nf, mom, eps)
         self.group = group
 
-    def forward(self, x):
-        if x.ndim != 4 or x.shape[1] != self.nf:
-            raise ValueError(f"SyncBatchNorm({self.nf}) expects input of shape (N, {self.nf}, H, W), got {tuple(x.shape)}")
-        check_dtype(f'SyncBatchNorm({self.nf})', x, self.mults)
-        xf = x.to(self.mults.dtype)
-        if not self.training: return super().forward(x)  # exactly BatchNorm
-        if world_size(self.group) == 1: n = x.numel() // self.nf
-        else: m, v, n = merge_stats(gather_rows(shard_stats(xf), self.group, self.reduce))  # the one message per layer
-        if n == 0: return (xf * self.mults + self.adds).to(x.dtype)  # an empty batch everywhere: empty output, statistics alone
-        if n < 2: raise ValueError(f"SyncBatchNorm({self.nf}) needs more than one value per channel across the processes "
-                                   f"to train, got input of shape {tuple(x.shape)} and {n} in all")
-        if world_size(self.group) == 1: return super().forward(x)
-        m, v = m.to(xf.dtype).view(-1, 1, 1), v.to(xf.dtype).view(-1, 1, 1)
-        with torch.no_grad():
-            self.means.lerp_(m[None], self.mom)
-            self.vars.lerp_(v[None] * n / (n - 1), self.mom)  # unbiased with the count of the joined batch
-        scale = self.mults / (v + self.eps).sqrt()
-        return (xf * scale + (self.adds - m * scale)).to(x.dtype)
+    def batch_stats(self, x):
+        "Mean and biased variance of each channel of the batch joined across the processes, and how many values each has."
+        alone = world_size(self.group) == 1
+        if alone and x.numel() // self.nf > 1: return super().batch_stats(x)  # no other process: exactly BatchNorm
+        stats = shard_stats(x, self.dims)
+        m, v, n = merge_stats(stats[None] if alone else gather_rows(stats, self.group, self.reduce))  # the one message per layer
+        if n > 0: check_batch(self.label, x, n, joined=True)  # n == 0, every shard empty: an empty output, statistics alone
+        return m.to(x.dtype).view(self.means.shape), v.to(x.dtype).view(self.vars.shape), n
 
 # %% ../nbs/11_sync_batchnorm.ipynb #106ee468
 class ForwardOnlySyncBatchNorm(SyncBatchNorm):
     "SyncBatchNorm with the mistake: statistics summed across processes, gradients not (for comparison only)."
     reduce = staticmethod(all_reduce_forward_only)
 
-# %% ../nbs/11_sync_batchnorm.ipynb #bf833e61
+# %% ../nbs/11_sync_batchnorm.ipynb #fe63c877
 register_norm('sync-batch', SyncBatchNorm)
 
 # %% ../nbs/11_sync_batchnorm.ipynb #699dd27c

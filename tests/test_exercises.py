@@ -5,7 +5,10 @@ import torch
 from wrong_answers import MISTAKES, LESSONS, STUBS, RIGHT, MyLayerNorm, MyBatchNorm, MyInstanceNorm, MyGroupNorm, my_ewma
 import lesson17.exercises as exercises
 from lesson17.exercises import check_ewma, check_layernorm, check_batchnorm, check_instancenorm, check_groupnorm, stat_sets, SHAPE
-from lesson17.groupnorm import NORM_LAYERS, stats_ids
+from lesson17.groupnorm import FIGURE_NORMS, stats_ids
+from lesson17.recipes import NORMS
+
+KEYS = {NORMS[k].__name__: k for k in FIGURE_NORMS}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
 
 
 def name(answer): return getattr(answer, '__name__', f'{type(answer).__name__}()')
@@ -81,7 +84,7 @@ def test_stat_sets_finds_each_torch_norms_sets(layer, groups):
     torch_layer = {'LayerNorm': lambda: torch.nn.LayerNorm([c, h, w]), 'BatchNorm': lambda: torch.nn.BatchNorm2d(c),
                    'InstanceNorm': lambda: torch.nn.InstanceNorm2d(c), 'GroupNorm': lambda: torch.nn.GroupNorm(groups, c)}[layer]()
     found = stat_sets(torch_layer.double(), torch.randn(SHAPE, dtype=torch.float64))
-    assert exercises._same_sets(found, stats_ids(layer, SHAPE, groups))
+    assert exercises._same_sets(found, stats_ids(KEYS[layer], SHAPE, groups))
 
 
 @pytest.mark.parametrize("check, layer, wrong", [(check_layernorm, 'LayerNorm', (0, 2, 3)), (check_instancenorm, 'InstanceNorm', (1, 2, 3))])
@@ -90,9 +93,9 @@ def test_the_axes_in_the_messages_come_from_the_layers(check, layer, wrong, monk
     class WrongAxes(dict(LayerNorm=MyLayerNorm, InstanceNorm=MyInstanceNorm)[layer]):
         def stats(self, x): return x.mean(wrong, keepdim=True), x.var(wrong, keepdim=True, correction=0)
     msg = outcome(check, WrongAxes)[1]
-    assert f"{layer} averages over dims {NORM_LAYERS[layer].dims}" in msg, msg
-    other = [n for n, cls in NORM_LAYERS.items() if cls.dims == wrong][0]
-    monkeypatch.setattr(NORM_LAYERS[other], 'dims', (9,))   # the layer that averages there no longer says so ...
+    assert f"{layer} averages over dims {NORMS[KEYS[layer]].dims}" in msg, msg
+    other = [n for n, k in KEYS.items() if NORMS[k].dims == wrong][0]
+    monkeypatch.setattr(NORMS[KEYS[other]], 'dims', (9,))   # the layer that averages there no longer says so ...
     assert f"as {other} does" not in outcome(check, WrongAxes)[1]   # ... so the message no longer names it
 
 

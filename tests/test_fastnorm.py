@@ -9,8 +9,8 @@ from torch import nn
 
 from lesson17.batchnorm import BatchNorm
 from lesson17.groupnorm import GroupNorm
-from lesson17.fastnorm import BatchNormFn, FastBatchNorm, FastGroupNorm, GroupNormFn, count_passes
-from test_parity import SETTINGS, check_affine_norm, check_half_input, close, dims, eps, grads, half_rand, halves, rand, set_affine
+from lesson17.fastnorm import BatchNormFn, FastBatchNorm, FastGroupNorm, GroupNormFn, channel_sums, count_passes
+from helpers import SETTINGS, check_affine_norm, check_half_input, close, dims, eps, grads, half_rand, halves, rand, set_affine
 
 # float64: exact to rounding, so any difference is a mistake. (In float32 a group or channel of two values makes the input
 # gradient a difference of nearly equal numbers, where even the readable layers and PyTorch's differ by more than 1e-4.)
@@ -114,6 +114,25 @@ def test_state_dicts_interchange_with_batchnorm():
         outs = [m(x) for m in (fast, slow, back)]
         torch.testing.assert_close(outs[0], outs[1]); torch.testing.assert_close(outs[2], outs[1])
     torch.testing.assert_close(fast.vars, slow.vars); torch.testing.assert_close(back.means, slow.means)
+
+
+def test_channel_sums_read_the_dims_they_are_given():
+    "BatchNorm's dims by default, summed height and width first, then the batch: the same sums as one sum over the dims."
+    t = torch.randn(4, 3, 5, 6, dtype=torch.float64)
+    torch.testing.assert_close(channel_sums(t), t.sum(BatchNorm.dims, keepdim=True))
+    torch.testing.assert_close(channel_sums(t, (1, 2, 3)), t.sum((1, 2, 3), keepdim=True))
+    mults, adds = torch.rand(3, 1, 1, dtype=torch.float64) + 0.5, torch.randn(3, 1, 1, dtype=torch.float64)
+    assert all(torch.equal(a, b) for a, b in zip(BatchNormFn.apply(t, mults, adds, 1e-5), BatchNormFn.apply(t, mults, adds, 1e-5, BatchNorm.dims)))
+
+
+def test_eval_is_batchnorms_own():
+    "In eval mode FastBatchNorm is BatchNorm: one scale and shift, the same float operations, equal outputs."
+    torch.manual_seed(0)
+    fast, slow = FastBatchNorm(5, mom=0.3), BatchNorm(5, mom=0.3)
+    for _ in range(2): fast(torch.randn(8, 5, 4, 4) * 2 + 1)
+    slow.load_state_dict(fast.state_dict()); fast.eval(); slow.eval()
+    x = torch.randn(6, 5, 4, 4)
+    assert torch.equal(fast(x), slow(x))
 
 
 def messages(layer, inputs):

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from lesson17.lerp import CONVENTIONS, WEIGHTS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer
-from lesson17.groupnorm import NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
+from lesson17.groupnorm import FIGURE_NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
 from lesson17.batchnorm import BatchNorm
 from lesson17.layernorm import LayerNorm
 
@@ -86,8 +86,8 @@ def test_momentum_explorer_pages_agree_with_ewma_in_both_conventions():
 def test_norm_explorer_agrees_with_describe_norm():
     w = quietly(norm_explorer)
     w.slider.value = 4
-    assert describe_norm('GroupNorm', (6, 8, 4, 4), 4) in w.text
-    w.choice.value = 'BatchNorm'
+    assert describe_norm('group', (6, 8, 4, 4), 4) in w.text
+    w.choice.value = 'batch'
     assert w.slider.disabled and 'reduce dims (0, 2, 3)' in w.text
 
 
@@ -107,11 +107,11 @@ def test_explorers_refuse_a_start_between_positions():
     with pytest.raises(ValueError, match="weight must be one of the slider's values"): lerp_explorer(weight=0.505)
 
 
-@pytest.mark.parametrize('norm', NORMS)
+@pytest.mark.parametrize('norm', FIGURE_NORMS)
 def test_stats_ids_are_what_the_layers_share(norm):
     "Adding a constant per id leaves the layer unchanged; adding one to a single value changes only its id's values."
     shape = (4, 8, 3, 3)
-    layer = {'BatchNorm': BatchNorm(8), 'LayerNorm': LayerNorm(), 'InstanceNorm': InstanceNorm(8), 'GroupNorm': GroupNorm(2, 8)}[norm].double()
+    layer = {'batch': BatchNorm(8), 'layer': LayerNorm(), 'instance': InstanceNorm(8), 'group': GroupNorm(2, 8)}[norm].double()
     ids = stats_ids(norm, shape, groups=2)
     x = torch.randn(shape, dtype=torch.float64)
     torch.testing.assert_close(layer(x + torch.randn(int(ids.max()) + 1, dtype=torch.float64)[ids] * 5), layer(x))
