@@ -12,9 +12,8 @@ on what else runs on it.
 import argparse, json, statistics, time
 from pathlib import Path
 
-from lesson17.experiments import train
+from lesson17.experiments import train, train_parallel
 from lesson17.recipes import EXPERIMENTS
-from lesson17.syncbn import train_parallel
 
 SEEDS = (1, 2, 3)
 

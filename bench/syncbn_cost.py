@@ -26,7 +26,8 @@ from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_
 from lesson17.batchnorm import BatchNorm
 from lesson17.groupnorm import GroupNorm
 from lesson17.model import GeneralRelu, get_model, init_weights
-from lesson17.syncbn import SyncBatchNorm, all_reduce_sum, launch
+from lesson17.parallel import launch
+from lesson17.syncbn import SyncBatchNorm, all_reduce_sum
 
 SIZES = [1, 16, 256, 4096, 65536, 1 << 20]  # float32 elements: 4 B to 4 MB
 BATCHES = [2, 8, 32, 128, 256]              # images per process

@@ -157,15 +157,48 @@ def test_help_imports_no_torch():
     assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60).stdout.strip() == '[]'
 
 
-def test_cli_options_are_trains():
-    import inspect
+def train_options():
+    "`lesson17 train`'s options {name: argparse action}, but --help."
     from lesson17.cli import parser
-    from lesson17.experiments import ACTS, NORMS, train
-    actions = {a.dest: a for a in parser()._subparsers._group_actions[0].choices['train']._actions}
-    assert tuple(actions['norm'].choices) == tuple(NORMS) and tuple(actions['act'].choices) == tuple(ACTS)
-    for name, p in inspect.signature(train).parameters.items():
-        if name in actions and name not in ('stats', 'json', 'subset'):
-            assert actions[name].default == (list(p.default) if name == 'nfs' else p.default), name
+    return {a.dest: a for a in parser(train=True)._subparsers._group_actions[0].choices['train']._actions if a.dest != 'help'}
+
+
+def test_cli_options_are_trains():
+    "Every parameter of `train` but `progress` and `parallel` is an option with train's default; --nproc is the CLI's own."
+    import inspect
+    from lesson17.experiments import ACTS, INITS, NORMS, SCHEDULES, train
+    actions = train_options()
+    params = {k: p.default for k, p in inspect.signature(train).parameters.items() if k not in ('progress', 'parallel')}
+    assert set(actions) == set(params) | {'nproc'}
+    for name, default in params.items():
+        assert actions[name].default == (list(default) if isinstance(default, tuple) else default), name
+        assert actions[name].option_strings == ['--' + name.replace('_', '-')]
+    for name, choices in (('norm', NORMS), ('act', ACTS), ('init', INITS), ('schedule', SCHEDULES)):
+        assert tuple(actions[name].choices) == tuple(choices), name
+    assert actions['nfs'].nargs == '+' and actions['nfs'].type is int and actions['lr'].type is float
+    help = run('train', '--help').stdout
+    for flag in ('--finetune-lr', '--nfs NFS [NFS ...]', '--subset SUBSET', '--json JSON', '--nproc NPROC'): assert flag in help, flag
+    assert 'learning rate of the fine-tuning epochs (default: 0.05)' in ' '.join(help.split())
+
+
+def test_a_new_parameter_of_train_is_an_option(monkeypatch, capsys):
+    "A parameter added to `train` is an option of `lesson17 train`, with its default, type and comment, without touching cli.py."
+    from lesson17 import cli, experiments
+    got = {}
+    def train(norm='batch',     # the norm
+              wd=0.01,          # weight decay of the optimizer
+              warmup:int=None,  # epochs of warm-up
+              progress=True,    # not an option
+             ):
+        got.update(norm=norm, wd=wd, warmup=warmup)
+        return dict(final_valid_acc=0.5)
+    monkeypatch.setattr(experiments, 'train', train)
+    actions = train_options()
+    assert set(actions) == {'norm', 'wd', 'warmup', 'nproc'}
+    assert actions['wd'].default == 0.01 and actions['wd'].type is float and actions['wd'].help == 'weight decay of the optimizer (default: 0.01)'
+    assert actions['warmup'].type is int and actions['warmup'].default is None and actions['warmup'].help == 'epochs of warm-up'
+    assert cli.main(['train', '--wd', '0.02', '--warmup', '1']) == 0 and got == dict(norm='batch', wd=0.02, warmup=1)
+    assert 'final validation accuracy 0.5000' in capsys.readouterr().out
 
 
 def test_a_bug_still_shows_its_traceback(monkeypatch):
@@ -246,7 +279,7 @@ def test_a_process_that_fails_ends_the_run_with_a_message(tmp_path):
 
 def test_two_torchrun_agents_train_as_nproc_2(tmp_path):
     "Two torchrun agents, one process each, meeting at a rendezvous address, stand in for two machines: the same run as --nproc 2."
-    from lesson17.syncbn import free_port
+    from lesson17.parallel import free_port
     args = ['train', '--norm', 'sync-batch', '--bs', '256', '--epochs', '1', '--subset', '4000', '--seed', '1']
     port = free_port()
     env = dict(os.environ, OMP_NUM_THREADS='1')  # the threads --nproc 2 gives each process on 2 cores: the same arithmetic

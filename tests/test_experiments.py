@@ -1,12 +1,12 @@
 "`train` and `reproduce` from Python: every check before any work, results written atomically, resumable."
 import inspect, json, math
+from functools import wraps
 from pathlib import Path
 
 import pytest
 
 from lesson17 import experiments
-from lesson17.experiments import ACTS, NORMS, reproduce, train, write_json
-from lesson17.recipes import ACT_NAMES, DEFAULTS, INITS, NORM_NAMES, SCHEDULES
+from lesson17.experiments import CHOICES, reproduce, train, train_args, train_parallel, write_json
 
 
 @pytest.fixture
@@ -50,12 +50,22 @@ def test_reproduce_checks_out_before_any_work(no_training, tmp_path):
     with pytest.raises(ValueError, match='out: .* is a file, not a folder'): reproduce(out=tmp_path/'results', only=['layernorm'])
 
 
-def test_names_and_defaults_are_trains():
-    "The CLI reads `lesson17.recipes`; those names and defaults are the ones `train` uses."
-    assert tuple(NORMS) == NORM_NAMES and tuple(ACTS) == ACT_NAMES
+def test_defaults_are_trains_and_among_the_choices():
     params = inspect.signature(train).parameters
-    assert {k: params[k].default for k in DEFAULTS} == DEFAULTS
-    assert params['init'].default in INITS and params['schedule'].default in SCHEDULES
+    assert train_args() == {k: p.default for k, p in params.items()}
+    assert train_args(lr=0.4, seed=1) == {**train_args(), 'lr': 0.4, 'seed': 1}
+    for name, choices in CHOICES.items(): assert params[name].default in choices, name
+    with pytest.raises(ValueError, match=r"unknown arguments of train: \['wd'\]"): train_args(wd=0.1)
+
+
+@pytest.mark.parametrize('kwargs, words', [
+    (dict(norm='weight'), "unknown norm 'weight'"), (dict(bs=255), 'bs 255 does not split across 2 processes'),
+    (dict(lr=-1), 'lr must be a finite number above 0'), (dict(wd=0.1), 'unknown arguments of train'),
+])
+def test_train_parallel_checks_before_starting_processes(no_training, monkeypatch, kwargs, words):
+    def boom(*a, **k): raise AssertionError('processes started before the arguments were checked')
+    monkeypatch.setattr(experiments, 'launch', boom)
+    with pytest.raises(ValueError, match=words): train_parallel(2, **kwargs)
 
 
 def test_write_json_is_atomic(tmp_path, monkeypatch):
@@ -77,7 +87,7 @@ def test_reproduce_keeps_each_result_and_resumes(tmp_path, monkeypatch, capsys):
         calls.append(kwargs['norm'])
         if len(calls) == 2: raise KeyboardInterrupt
         return fake_run(0.5)
-    monkeypatch.setattr(experiments, 'train', interrupted)
+    monkeypatch.setattr(experiments, 'train', wraps(train)(interrupted))  # train's signature: its defaults are read from it
     with pytest.raises(KeyboardInterrupt): reproduce(out=tmp_path, only=['layernorm', 'instancenorm'], subset=600)
     assert json.loads((tmp_path/'layernorm.json').read_text())['run']['final_valid_acc'] == 0.5
     assert not (tmp_path/'instancenorm.json').exists()
@@ -85,7 +95,7 @@ def test_reproduce_keeps_each_result_and_resumes(tmp_path, monkeypatch, capsys):
     assert f'stopped after 1 of 2 experiments; finished: layernorm, kept in {tmp_path}; the same command again goes on' in err
 
     calls.clear()
-    monkeypatch.setattr(experiments, 'train', lambda **kwargs: calls.append(kwargs['norm']) or fake_run(0.6))
+    monkeypatch.setattr(experiments, 'train', wraps(train)(lambda **kwargs: calls.append(kwargs['norm']) or fake_run(0.6)))
     results = reproduce(out=tmp_path, only=['layernorm', 'instancenorm'], subset=600)
     assert calls == ['instance'] and [r['final_valid_acc'] for r in results] == [0.5, 0.6]
     assert 'of training, reused' in capsys.readouterr().out

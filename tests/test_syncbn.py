@@ -11,17 +11,19 @@ from torch import nn
 
 from lesson17.batchnorm import BatchNorm
 from lesson17.model import get_model
-from lesson17.syncbn import (SyncBatchNorm, convert_sync_batchnorm, free_port, gather_results, launch, proof_batch,
+from lesson17.parallel import free_port, launch
+from lesson17.syncbn import (ForwardOnlySyncBatchNorm, SyncBatchNorm, convert_sync_batchnorm, gather_results, proof_batch,
                              proof_worker, run_norm, shard_stats, merge_stats, world_size)
 from torch.nn.parallel import DistributedDataParallel
 
 
-CASES = [([5, 11], ('sync', 'per-process', 'forward-only sync')), ([1, 0, 9], ('sync',))]  # per-process can't take an empty shard
+ALL = {'sync': SyncBatchNorm, 'per-process': BatchNorm, 'forward-only sync': ForwardOnlySyncBatchNorm}
+CASES = [([5, 11], ALL), ([1, 0, 9], {'sync': SyncBatchNorm})]  # per-process can't take an empty shard
 
-@pytest.mark.parametrize('sizes,names', CASES, ids=['2 processes', '3 processes, one empty'])
-def test_matches_one_process_batchnorm(tmp_path, sizes, names):
+@pytest.mark.parametrize('sizes,norms', CASES, ids=['2 processes', '3 processes, one empty'])
+def test_matches_one_process_batchnorm(tmp_path, sizes, norms):
     "Outputs, input and parameter gradients, running statistics and eval outputs, float64, unequal shards."
-    launch(proof_worker, len(sizes), sizes, 0, 3, tmp_path, names)
+    launch(proof_worker, len(sizes), sizes, 0, 3, tmp_path, norms)
     x, w = proof_batch(sizes, 0, 3)
     ref = run_norm(BatchNorm, x, w, 0)
     got = gather_results(tmp_path, len(sizes))
@@ -29,7 +31,7 @@ def test_matches_one_process_batchnorm(tmp_path, sizes, names):
     ranks = [torch.load(tmp_path/f'{r}.pt') for r in range(len(sizes))]
     for r in ranks:  # every process holds the same running statistics
         for k in ('means', 'vars'): torch.testing.assert_close(r['sync'][k], ref[k], rtol=0, atol=1e-12)
-    if len(names) == 1: return
+    if len(norms) == 1: return
     # per-process BatchNorm does not match, and a forward-only reduction gets the input gradients wrong
     assert (got['per-process']['output'] - ref['output']).abs().max() > 1e-3
     torch.testing.assert_close(got['forward-only sync']['output'], ref['output'], rtol=0, atol=1e-12)
@@ -140,7 +142,7 @@ def test_a_failing_process_in_a_script_ends_it_with_a_message():
     "As a user's script would see it: exit status non-zero, the message on stderr, well before the collective's timeout."
     code = ("import sys; sys.path.insert(0, %r)\n"
             "from test_syncbn import raise_on_rank_1\n"
-            "from lesson17.syncbn import launch\n"
+            "from lesson17.parallel import launch\n"
             "if __name__ == '__main__': launch(raise_on_rank_1, 2, timeout=600)\n") % str(Path(__file__).parent)
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=180)
     assert r.returncode != 0 and 'ChildProcessError: process 1 of 2 failed: RuntimeError: rank 1 gives up' in r.stderr, r.stderr
