@@ -8,12 +8,12 @@ drags the handle fast across the track and takes the time from letting go to the
 that the picture and text left are those of the final position. Run with `make bench` (an idle machine gives the
 fairest numbers); it writes artifacts/bench/sliders.json.
 """
-import json, os, statistics, sys, time
+import json, os, statistics, time
 from pathlib import Path
 
+from browser_lab import CHROMIUM, jupyter_lab, open_notebook, run_through, slider_handle, slider_readout
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'tests'))
-import test_browser as tb   # the JupyterLab + Chromium set-up of the browser tests
 
 PRESSES = 20
 OUT = ROOT / 'artifacts' / 'bench' / 'sliders.json'
@@ -156,34 +156,29 @@ def summary(ms):
 
 def main():
     from playwright.sync_api import sync_playwright
-    lab_fixture = tb.lab._get_wrapped_function()()
-    lab = next(lab_fixture)
     results = {}
-    try:
+    with jupyter_lab(ROOT / 'nbs') as lab:
         nb = 'bench_sliders.ipynb'
         (lab.root / 'nbs' / nb).write_text(json.dumps(notebook()))
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=tb.CHROMIUM)
-            page = tb.open_notebook(lab, browser, nb)
+            browser = pw.chromium.launch(executable_path=CHROMIUM)
+            page = open_notebook(lab, browser, nb)
             cells = page.locator('.jp-Notebook .jp-Cell')
-            tb.run_through(page, nb, len(CELLS) - 2)
+            run_through(page, nb, len(CELLS) - 2)
             for name, description, i_old, i_new in SLIDERS:
                 for kind, i in (('redraw in the kernel (before)', i_old), ('precomputed, picked in the browser', i_new)):
                     cell = cells.nth(i)
                     cell.scroll_into_view_if_needed()
-                    handle = tb._slider(cell, description)
+                    handle = slider_handle(cell, description)
                     presses = press_times(page, cell, handle, few='groups' in name)
                     settle = [drag_settle(page, cell, handle) for _ in range(3)]
-                    final_value, final_text = tb._readout(cell), text(cell)
+                    final_value, final_text = slider_readout(cell), text(cell)
                     if final_value not in final_text: print(f'  after the drags the text is {final_text!r} but the slider shows {final_value}')
                     results.setdefault(name, {})[kind] = {**summary(presses), 'settle_after_drag_ms': [round(s) for s in settle],
                                                           'final': [final_value, final_text]}
                     print(f'{name:12} {kind:36} median {results[name][kind]["median_ms"]:6.1f} ms  p90 {results[name][kind]["p90_ms"]:6.1f} ms  '
                           f'settle after a drag {", ".join(f"{s:.0f}" for s in settle)} ms', flush=True)
             browser.close()
-    finally:
-        try: next(lab_fixture)
-        except StopIteration: pass
     print('\nratio (before / after), key press to new picture:')
     for name, kinds in results.items():
         before, after = kinds['redraw in the kernel (before)'], kinds['precomputed, picked in the browser']

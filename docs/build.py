@@ -4,9 +4,10 @@
    `show_doc` cells added, links to the library's symbols added.
 2. `stage` turns what is left for Quarto into plain notebooks for mkdocs-jupyter: the front
    matter becomes a title, `#|` lines go (their `echo`/`output`/`include` honoured), show_doc
-   output becomes markdown, and links to the nbdev site point at this one. A notebook with
-   sliders is run up to its last one, so that each slider's pages (every position's picture
-   and text) are computed by this code and shown as HTML that needs no kernel.
+   output becomes markdown, and links to the nbdev site point at this one. An explorer's
+   output is its plain-HTML copy as the notebook saved it (`lesson17.viz.Explorer.html`: every
+   slider position's picture and text, picked by a few lines of script), so its sliders work
+   with no kernel and nothing is run again; a widget with no such copy becomes a note.
 3. mkdocs-material builds _docs/ with the pages in lesson order; MathJax is copied in.
 
 Run it with `make docs`, which first installs docs/package.json's browser files from npm.
@@ -66,37 +67,8 @@ def md_cell(like, source):
     return {**{k: like[k] for k in ('id',) if k in like}, 'cell_type': 'markdown', 'metadata': {}, 'source': source}
 
 
-def shows_widget(o):
-    "Whether output `o` shows a widget: its view (which needs a kernel), or the explorer's HTML copy saved in its place"
-    data = o.get('data', {})
-    return WIDGET in data or 'class="lesson17-explorer"' in ''.join(data.get('text/html', ''))
-
-
-def explorer_pages(nb_path):
-    """Run the notebook's code up to its last widget, here and now, and return the HTML each widget cell's result
-    brings (`lesson17.viz.Explorer.html`: every slider position's page, computed by this code), keyed by the cell's
-    source without its `#|` lines. Empty for a notebook without widgets."""
-    cells = [c for c in json.loads(Path(nb_path).read_text())['cells'] if c['cell_type'] == 'code']
-    wanted = [i for i, c in enumerate(cells) if any(shows_widget(o) for o in c.get('outputs', []))]
-    if not wanted: return {}
-    from execnb.shell import CaptureShell
-    cwd = os.getcwd()
-    os.chdir(Path(nb_path).parent)   # as nbdev_test runs it
-    try:
-        shell, pages = CaptureShell(), {}
-        for i, c in enumerate(cells[:wanted[-1] + 1]):
-            d, src = directives(''.join(c['source']))
-            if d.get('eval') == 'false': continue
-            outs = shell.run(src)
-            if shell.exc: raise RuntimeError(f'{Path(nb_path).name}: a cell failed while computing its widgets:\n{src}') from shell.exc
-            html = [o['data']['text/html'] for o in outs if WIDGET in o.get('data', {}) and 'text/html' in o['data']]
-            if i in wanted and html: pages[src] = html[-1]
-        return pages
-    finally: os.chdir(cwd)
-
-
-def stage_cell(c, site_url, pages=None):
-    "What mkdocs-jupyter should see of a processed cell: a cell, or None to leave it out; `pages` from `explorer_pages`"
+def stage_cell(c, site_url):
+    "What mkdocs-jupyter should see of a processed cell: a cell, or None to leave it out"
     src = ''.join(c.get('source', ''))
     if c['cell_type'] == 'raw' and src.startswith('---'):   # nbdev's front matter, from `# title` and `> ...`
         fm = yaml.safe_load(src.strip().strip('-')) or {}
@@ -110,9 +82,8 @@ def stage_cell(c, site_url, pages=None):
     if d.get('output') == 'asis' and d.get('echo') == 'false':   # show_doc: its markdown goes in the page
         return md_cell(c, relink('\n'.join(''.join(o['data']['text/markdown']) for o in outs
                                              if 'text/markdown' in o.get('data', {})), site_url))
-    for o in outs:   # a widget needs a kernel; an explorer's pages, computed for this build, work without one
-        if shows_widget(o) and src in (pages or {}): o["data"] = {"text/html": pages[src]}
-        elif WIDGET in o.get('data', {}): o["data"] = {'text/plain': WIDGET_NOTE}
+    for o in outs:   # a widget view needs a kernel; an explorer's saved HTML copy works without one
+        if WIDGET in o.get('data', {}): o['data'] = {'text/html': o['data']['text/html']} if 'text/html' in o['data'] else {'text/plain': WIDGET_NOTE}
     meta = {**c.get('metadata', {}), **({'transient': {'remove_source': True}} if d.get('echo') == 'false' else {})}
     return {**c, 'source': src, 'outputs': outs, 'metadata': meta}
 
@@ -126,8 +97,7 @@ def stage(nbs, proc):
     nav = []
     for p in nbs:
         nb = json.loads((proc/p.name).read_text())
-        pages = explorer_pages(p)
-        nb['cells'] = [c for c in (stage_cell(c, site_url, pages) for c in nb['cells']) if c]
+        nb['cells'] = [c for c in (stage_cell(c, site_url) for c in nb['cells']) if c]
         nb['metadata'].pop('widgets', None)   # else the page loads the widget manager from a CDN
         name = html_name(p).replace('.html', '.ipynb')
         (PAGES/name).write_text(json.dumps(nb, indent=1))

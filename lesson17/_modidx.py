@@ -306,6 +306,7 @@ d = { 'settings': { 'branch': 'main',
                               'lesson17.viz.LiveFigure': ('viz.html#livefigure', 'lesson17/viz.py'),
                               'lesson17.viz.LiveFigure.__init__': ('viz.html#livefigure.__init__', 'lesson17/viz.py'),
                               'lesson17.viz.LiveFigure.update': ('viz.html#livefigure.update', 'lesson17/viz.py'),
+                              'lesson17.viz._pairs': ('viz.html#_pairs', 'lesson17/viz.py'),
                               'lesson17.viz.explore': ('viz.html#explore', 'lesson17/viz.py'),
                               'lesson17.viz.png': ('viz.html#png', 'lesson17/viz.py'),
                               'lesson17.viz.selection_slider': ('viz.html#selection_slider', 'lesson17/viz.py')}}}

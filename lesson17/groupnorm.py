@@ -153,18 +153,15 @@ def plot_norm_block(norm, shape=(6, 8, 4, 4), groups=2, ax=None,
 # %% ../nbs/07_norm_zoo.ipynb #274964e5
 def norm_explorer(shape=(6, 8, 4, 4)):
     "Buttons to choose a norm and a 'groups' slider over `plot_norm_block` and `describe_norm`, drawn beforehand for every choice."
-    import matplotlib.pyplot as plt
     import ipywidgets as widgets
     divisors = [g for g in range(1, shape[1] + 1) if shape[1] % g == 0]
-    choice = widgets.ToggleButtons(options=NORMS, value='GroupNorm', description='norm')
+    choice = widgets.ToggleButtons(options=[(NORMS[n].__name__, n) for n in FIGURE_NORMS], value='group', description='norm')
     groups = selection_slider('groups', divisors, 2 if 2 in divisors else 1, fmt='{}')
-    fig, ax = plt.subplots(figsize=(4, 4))
-    plot_norm_block(choice.value, shape, groups.value, ax=ax); fig.tight_layout()  # lay the figure out once
-    def draw(norm, g):
+    def draw(ax, norm, g):
         plot_norm_block(norm, shape, g, ax=ax)
         return f"<code>{describe_norm(norm, shape, g)}</code>"
-    def same(norm, g): return (norm, g if norm == 'GroupNorm' else 1)  # only GroupNorm has groups
-    explorer = explore(draw, fig, groups, choice, same)
-    def only_for_groupnorm(change): groups.disabled = change.new != 'GroupNorm'
+    def same(norm, g): return (norm, g if norm == 'group' else 1)  # only GroupNorm has groups
+    explorer = explore(draw, groups, choice, same, figsize=(4, 4))
+    def only_for_groupnorm(change): groups.disabled = change.new != 'group'
     choice.observe(only_for_groupnorm, names='value')
     return explorer

@@ -43,15 +43,11 @@ def lerp_explorer(start=(5., 0., 8.),  # values at weight 0
                   end=(15., 10., 2.),  # values at weight 1
                   weight=0.5):         # where the slider starts, one of `WEIGHTS`
     "A 'weight' slider over `plot_lerp(start, end, weight)` and the result, drawn beforehand for every value in `WEIGHTS`."
-    import matplotlib.pyplot as plt
-    slider = selection_slider('weight', WEIGHTS, weight)
     start, end = torch.as_tensor(start, dtype=torch.float), torch.as_tensor(end, dtype=torch.float)
-    fig, ax = plt.subplots(figsize=(6, 0.6 + 0.5 * start.numel()))
-    plot_lerp(start, end, weight, ax=ax); fig.tight_layout()  # lay the figure out once
-    def draw(_, w):
+    def draw(ax, _, w):
         plot_lerp(start, end, w, ax=ax)
         return f"<code>lerp({start.tolist()}, {end.tolist()}, {w:.2f}) = {[round(v, 2) for v in lerp(start, end, w).tolist()]}</code>"
-    return explore(draw, fig, slider)
+    return explore(draw, selection_slider('weight', WEIGHTS, weight), figsize=(6, 0.6 + 0.5 * start.numel()))
 
 # %% ../nbs/04_lerp.ipynb #e87d281b
 def ewma(values,      # the stream to average, oldest first
@@ -118,18 +114,15 @@ def momentum_explorer(values,      # the stream to average, e.g. from `lesson_st
                       truth=None,  # the true value at each step, drawn dashed
                       mom=0.1):    # where the slider starts, one of `WEIGHTS`
     "A 'momentum' slider and a convention switch over the running average of `values`, drawn beforehand for every momentum."
-    import matplotlib.pyplot as plt
     import ipywidgets as widgets
     slider = selection_slider('momentum', WEIGHTS, mom)
     convention = widgets.RadioButtons(options=CONVENTIONS, description='convention', layout=widgets.Layout(width='auto'))
     values = torch.as_tensor(values, dtype=torch.float)
-    fig, ax = plt.subplots(figsize=(7, 3))
-    def draw(convention, m):
+    def draw(ax, convention, m):
         avg = compute_momentum(values, m, convention)
         plot_momentum(values, avg, truth, f'each new batch gets weight {m:.2f}', ax=ax)
         err = '' if truth is None else f', mean distance from the true value {(avg - truth).abs().mean():.3f}'
         return f"<code>new value weight {m:.2f}: last average {avg[-1]:.3f}{err}</code>"
-    draw(CONVENTIONS[0], slider.value); fig.tight_layout()  # lay the figure out once
     def same(convention, m):  # read the other way, m is PyTorch's 1 - m: the same page
         return (CONVENTIONS[0], m if convention == CONVENTIONS[0] else round(1 - m, 2))
-    return explore(draw, fig, slider, convention, same)
+    return explore(draw, slider, convention, same, figsize=(7, 3))

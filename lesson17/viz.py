@@ -65,6 +65,10 @@ def selection_slider(description, values, value, fmt='{:.2f}'):
     return widgets.SelectionSlider(options=[(fmt.format(v), v) for v in values], value=start[0], description=description)
 
 # %% ../nbs/10b_viz.ipynb #c3ffa107
+def _pairs(options):
+    "A widget's options as (label, value) pairs, whether given as values or as pairs (as ipywidgets takes them)."
+    return [o if isinstance(o, tuple) else (str(o), o) for o in options]
+
 class Explorer:
     "A slider (and optional buttons) over pages of (text, png) computed for every position; the browser picks the page."
     def __init__(self, slider, pages, choice=None):
@@ -107,7 +111,7 @@ class Explorer:
                     pages=[[[texts.index(t), pictures.index(p)] for t, p in row] for row in self.pages])
         esc = lambda s: html.escape(str(s), quote=True)
         choice = '' if self.choice is None else (f'<label>{esc(self.choice.description)} <select class="lesson17-choice">' +
-            ''.join(f'<option{" selected" if i == self.choice.index else ""}>{esc(o)}</option>' for i, o in enumerate(self.choice.options))
+            ''.join(f'<option{" selected" if i == self.choice.index else ""}>{esc(o)}</option>' for i, (o, _) in enumerate(_pairs(self.choice.options)))
             + '</select></label><br>')
         name, label = esc(self.slider.description), esc(self.slider.label)
         text, picture = self.page
@@ -120,22 +124,23 @@ class Explorer:
                 f'<img class="lesson17-picture" alt="{name} {label}" src="data:image/png;base64,{base64.b64encode(picture).decode()}">'
                 f'<script class="lesson17-data" type="application/json">{payload}</script></div><script>{PICK_JS}</script>')
 
-
 # %% ../nbs/10b_viz.ipynb #4cb675b7
-def explore(draw,          # draw(option, value) -> text: draws into `fig`, returns the text for that position
-            fig,           # the figure `draw` draws into
-            slider,        # a `selection_slider` over the values to draw
-            choice=None,   # buttons over options (`draw` gets None as the option without them)
-            same=None):    # same(option, value) -> (option, value) whose page to reuse, to skip drawing it twice
-    "An `Explorer` over every (option, value): each drawn once into `fig` and kept as text and png."
+def explore(draw,             # draw(ax, option, value) -> text: draws into the axes `ax`, returns the text for that position
+            slider,           # a `selection_slider` over the values to draw
+            choice=None,      # buttons over options (`draw` gets None as the option without them)
+            same=None,        # same(option, value) -> (option, value) whose page to reuse, to skip drawing it twice
+            figsize=(6, 4)):  # the figure's size in inches
+    "An `Explorer` over every (option, value): each drawn once into one figure, laid out at the first position, kept as text and png."
     import matplotlib.pyplot as plt
     from fastprogress.fastprogress import progress_bar
+    options = [None] if choice is None else [o for _, o in _pairs(choice.options)]
+    fig, ax = plt.subplots(figsize=figsize)
+    draw(ax, options[0 if choice is None else choice.index], slider.value); fig.tight_layout()  # lay the figure out once
     plt.close(fig)  # the explorer shows the pictures, not the inline backend
-    options = [None] if choice is None else list(choice.options)
     values = [v for _, v in slider.options]
     done = {}
     for o, v in progress_bar([(o, v) for o in options for v in values], leave=False):
         key = same(o, v) if same else (o, v)
-        if key not in done: done[key] = (draw(*key), png(fig))
+        if key not in done: done[key] = (draw(ax, *key), png(fig))
         done[o, v] = done[key]
     return Explorer(slider, [[done[o, v] for v in values] for o in options], choice)

@@ -1,9 +1,7 @@
 """Real-browser tests of the series' widgets: JupyterLab + headless Chromium (Playwright).
 
-A module fixture starts JupyterLab on a free 127.0.0.1 port, serving a temporary copy of `nbs/`
-(so autosave or a stray Ctrl+S can never touch the committed notebooks), with a temporary
-JUPYTER_CONFIG_DIR that disables the announcements pop-up, temporary user settings (no autosave,
-no notebook windowing, so every cell is in the DOM) and a temporary workspaces directory.
+A module fixture starts JupyterLab serving a temporary copy of `nbs/` (`bench/browser_lab.py`, which
+`make bench`'s slider benchmark shares: a free 127.0.0.1 port, temporary config, settings and workspaces).
 
 Each test opens a notebook in a fresh workspace (`/lab/workspaces/<unique>/tree/...?reset`),
 runs it from the top through its widget cells only, then moves the widgets the way a person would
@@ -17,30 +15,20 @@ Other tests open 04 and 07 as saved, running nothing: trusted (as `make lab` lea
 every slider (the explorers' HTML copies) moves and changes its picture; untrusted, and as nbconvert's static HTML with
 script switched off, each explorer still shows its first picture.
 """
-import json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, uuid
-import urllib.error, urllib.request
+import json, os, statistics, subprocess, time, uuid
 from pathlib import Path
 
 import pytest
 
+from browser_lab import JUPYTER, KERNEL_IDLE_TIMEOUT, RUN_TIMEOUT, jupyter_lab, open_notebook, run_through, slider_handle, slider_readout, write_json
+
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
 ARTIFACTS = ROOT / 'artifacts' / 'browser'
-JUPYTER = Path(sys.executable).parent / 'jupyter'
-CHROMIUM = os.environ.get('LESSON17_CHROMIUM', '/usr/bin/chromium')
-LAB_START_TIMEOUT = 120      # seconds; the CPU may be busy
-KERNEL_IDLE_TIMEOUT = 180    # seconds for a kernel to start
-RUN_TIMEOUT = 300            # seconds to run a notebook through its widget cells
 REDRAW_TIMEOUT = 30_000      # ms to wait for one redraw (a generous bound, not a speed check)
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
 
 def _cell_index(nb, source):
     "Index of the first code cell of notebook file `nb` whose source, stripped, is `source`."
@@ -50,110 +38,12 @@ def _cell_index(nb, source):
     raise AssertionError(f"{nb}: no code cell is exactly {source!r}; the browser test needs one")
 
 
-class Lab:
-    "A running JupyterLab: its base URL, token, served directory and REST helpers."
-    def __init__(self, url, token, root, proc, log):
-        self.url, self.token, self.root, self.proc, self.log = url, token, root, proc, log
-
-    def api(self, path, method='GET'):
-        req = urllib.request.Request(self.url + path, method=method, data=b'' if method == 'POST' else None,
-                                     headers={'Authorization': f'token {self.token}'})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            body = r.read()
-            return json.loads(body) if body else None
-
-    def log_tail(self, n=3000):
-        try: return Path(self.log).read_text(errors='replace')[-n:]
-        except OSError: return ''
-
-    def kernel_state(self, nb_path):
-        "Execution state of the kernel of the session for `nb_path`, or None while there is none."
-        for s in self.api('/api/sessions'):
-            if s.get('path') == nb_path and s.get('kernel'): return s['kernel'].get('execution_state')
-        return None
-
-
-def _write_json(path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=1))
-
-
 # --------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope='module')
 def lab():
-    "JupyterLab serving a temporary copy of nbs/; always shut down with POST /api/shutdown."
-    tmp = Path(tempfile.mkdtemp(prefix='lesson17-lab-'))
-    serve = tmp / 'serve'
-    shutil.copytree(NBS, serve / 'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_*'))
-    cfg, settings, workspaces, runtime = tmp / 'config', tmp / 'settings', tmp / 'workspaces', tmp / 'runtime'
-    _write_json(cfg / 'labconfig' / 'page_config.json',
-                {'disabledExtensions': {'@jupyterlab/apputils-extension:announcements': True}})
-    _write_json(settings / '@jupyterlab' / 'docmanager-extension' / 'plugin.jupyterlab-settings', {'autosave': False})
-    _write_json(settings / '@jupyterlab' / 'notebook-extension' / 'tracker.jupyterlab-settings', {'windowingMode': 'none'})
-    _write_json(settings / '@jupyterlab' / 'apputils-extension' / 'notification.jupyterlab-settings',
-                {'fetchNews': 'false', 'checkForUpdates': False})
-    workspaces.mkdir()
-    port, token = _free_port(), uuid.uuid4().hex
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(cfg), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(workspaces), JUPYTER_RUNTIME_DIR=str(runtime),
-               JUPYTER_DATA_DIR=str(tmp / 'data'), PYTHONUNBUFFERED='1')
-    # as `make lab` does: trust the committed notebooks, so the explorers' HTML pages run their script in the slideshow
-    subprocess.run([str(JUPYTER), 'trust', *map(str, sorted((serve / 'nbs').glob('*.ipynb')))], env=env, check=True,
-                   capture_output=True)
-    cmd = [str(JUPYTER), 'lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', f'--port={port}',
-           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={serve}',
-           f'--LabApp.user_settings_dir={settings}', f'--LabApp.workspaces_dir={workspaces}',
-           '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
-           '--ServerApp.port_retries=0']
-    log = tmp / 'lab.log'
-    with open(log, 'wb') as logf:
-        proc = subprocess.Popen(cmd, cwd=serve, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    server = Lab(f'http://127.0.0.1:{port}', token, serve, proc, log)
-    try:
-        deadline = time.monotonic() + LAB_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f'jupyter lab exited with {proc.returncode} before answering:\n{server.log_tail()}')
-            try:
-                server.api('/api/status'); break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f'jupyter lab did not answer on port {port} in {LAB_START_TIMEOUT} s:\n{server.log_tail()}')
-                time.sleep(0.5)
-        yield server
-    finally:
-        try: server.api('/api/shutdown', method='POST')
-        except Exception: pass
-        try: proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            try: os.killpg(proc.pid, signal.SIGKILL)   # its own session: the server and its kernels
-            except ProcessLookupError: pass
-            proc.wait(timeout=10)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log, ARTIFACTS / 'lab.log')
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope='module')
-def browser():
-    "Headless Debian Chromium through Playwright; a browser that cannot start fails the test."
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        pytest.fail(f'Playwright for Python is not installed ({e}): pip install playwright (never `playwright install`)')
-    pw = sync_playwright().start()
-    try:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
-        except Exception as e:
-            pytest.fail(f'Chromium could not start from {CHROMIUM} (install Debian\'s chromium package, '
-                        f'or set LESSON17_CHROMIUM): {e}')
-        try: yield b
-        finally: b.close()
-    finally:
-        pw.stop()
+    "JupyterLab serving a temporary copy of nbs/, shut down after the module; its log kept in artifacts/browser/."
+    with jupyter_lab(NBS, keep_log=ARTIFACTS / 'lab.log') as server: yield server
 
 
 @pytest.fixture(scope='module')
@@ -165,7 +55,7 @@ def timings():
     yield found
     summary = {k: {'ms': [round(v, 1) for v in vs], 'median_ms': round(statistics.median(vs), 1), 'max_ms': round(max(vs), 1)}
                for k, vs in found.items() if vs}
-    _write_json(ARTIFACTS / 'timings.json', {
+    write_json(ARTIFACTS / 'timings.json', {
         'what': 'ms from the key press or click to the new picture in the widget output (page clock); '
                 'the explorers pick a page drawn beforehand, in the browser. Aim: median under 50 ms; not asserted.',
         'cpus': os.cpu_count(), 'load_average_1_5_15': [round(x, 2) for x in os.getloadavg()],
@@ -237,61 +127,6 @@ def _shot(target, name):
     target.screenshot(path=str(ARTIFACTS / f'{name}.png'))
 
 
-def _error_outputs(page):
-    return page.evaluate("""() => [...document.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], .jp-OutputArea-output.jp-mod-error')]
-        .map(e => e.innerText.slice(-1500))""")
-
-
-def open_notebook(lab, browser, nb):
-    "A new page showing `nbs/<nb>` in a fresh workspace, its kernel started and idle."
-    page = browser.new_page(viewport={'width': 1400, 'height': 1000})
-    ws = f'lesson17-test-{uuid.uuid4().hex[:10]}'
-    page.goto(f'{lab.url}/lab/workspaces/{ws}/tree/nbs/{nb}?reset&token={lab.token}', wait_until='domcontentloaded')
-    page.wait_for_selector('.jp-NotebookPanel .jp-Notebook .jp-Cell', timeout=KERNEL_IDLE_TIMEOUT * 1000)
-    deadline = time.monotonic() + KERNEL_IDLE_TIMEOUT
-    while lab.kernel_state(f'nbs/{nb}') != 'idle':
-        if time.monotonic() > deadline:
-            _shot(page, f'{Path(nb).stem}-kernel-timeout')
-            pytest.fail(f'{nb}: the kernel was not idle after {KERNEL_IDLE_TIMEOUT} s:\n{lab.log_tail()}')
-        time.sleep(0.5)
-    return page
-
-
-def run_through(page, nb, last):
-    """Run `nb` from the top through cell `last`, as a person would: select the cell after it and use
-    Run > Run All Above Selected Cell. Waits until cell `last` has run and shows a widget."""
-    cells = page.locator('.jp-Notebook .jp-Cell')
-    assert cells.count() > last + 1, f'{nb}: expected a cell after the widget cell {last}'
-    nxt = cells.nth(last + 1)
-    nxt.scroll_into_view_if_needed()
-    nxt.locator('.jp-InputPrompt').click()      # selects the cell without editing it
-    page.get_by_role('menuitem', name='Run', exact=True).click()
-    page.get_by_role('menuitem', name='Run All Above Selected Cell').click()
-    cell = cells.nth(last)
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while True:
-        errors = _error_outputs(page)
-        if errors:
-            _shot(page, f'{Path(nb).stem}-error')
-            pytest.fail(f'{nb}: a cell raised while running through cell {last}:\n' + '\n---\n'.join(errors))
-        prompt = cell.locator('.jp-InputPrompt').inner_text().strip()
-        if cell.locator('.widget-image').count() and '*' not in prompt and prompt != '[ ]:': break
-        if time.monotonic() > deadline:
-            _shot(page, f'{Path(nb).stem}-run-timeout')
-            pytest.fail(f'{nb}: cell {last} showed no widget picture after {RUN_TIMEOUT} s')
-        time.sleep(0.5)
-    cell.scroll_into_view_if_needed()
-    return cell
-
-
-def _slider(cell, description):
-    "The noUiSlider handle of the slider described `description` in `cell`."
-    box = cell.locator('.widget-slider').filter(has=cell.page.locator('.widget-label', has_text=description))
-    assert box.count() == 1, f'expected one slider described {description!r}, found {box.count()}'
-    return box.locator('.noUi-handle').first
-
-
 def _settle(lab, nb, cell, quiet=1.0, timeout=60):
     "Wait until the kernel is idle and the widget's picture has not changed for `quiet` s; its src."
     deadline, src, since = time.monotonic() + timeout, _img_src(cell), time.monotonic()
@@ -301,10 +136,6 @@ def _settle(lab, nb, cell, quiet=1.0, timeout=60):
         if now != src: src, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet and lab.kernel_state(f'nbs/{nb}') == 'idle': return src
         if time.monotonic() > deadline: raise AssertionError(f'the picture of {nb} kept changing for {timeout} s')
-
-
-def _readout(cell):
-    return cell.locator('.widget-readout').first.inner_text().strip()
 
 
 def press_and_check(page, cell, handle, key, expected, timings, label, shot, readout=None):
@@ -319,7 +150,7 @@ def press_and_check(page, cell, handle, key, expected, timings, label, shot, rea
     page.wait_for_function('([h, v]) => Math.abs(parseFloat(h.getAttribute("aria-valuetext")) - v) < 1e-9',
                            arg=[handle.element_handle(), float(expected)], timeout=REDRAW_TIMEOUT)
     _wait_changed(page, cell, text0, src0)
-    assert _readout(cell) == str(readout or expected)
+    assert slider_readout(cell) == str(readout or expected)
     _shot(cell, shot)
     return _html_text(cell)
 
@@ -351,8 +182,8 @@ def test_lerp_widgets(lab, browser, timings):
         # lerp_explorer: weight starts at 0.50, step 0.01 (a SelectionSlider announces its index, shows the value)
         lerp = cells.nth(i_lerp)
         lerp.scroll_into_view_if_needed()
-        handle = _slider(lerp, 'weight')
-        assert _value(handle) == 50 and _readout(lerp) == '0.50'
+        handle = slider_handle(lerp, 'weight')
+        assert _value(handle) == 50 and slider_readout(lerp) == '0.50'
         assert '0.50' in _html_text(lerp)
         _shot(lerp, 'lerp-weight-0-before')
         for k, v in enumerate(('0.51', '0.52', '0.53'), 1):
@@ -374,7 +205,7 @@ def test_lerp_widgets(lab, browser, timings):
         _wait_changed(page, lerp, text0, src0, contains=f', {dragged / 100:.2f})')
         _settle(lab, nb, lerp)
         settled = _picture(lerp)
-        assert _value(handle) == dragged and _readout(lerp) == f'{dragged / 100:.2f}' and f', {dragged / 100:.2f})' in _html_text(lerp)
+        assert _value(handle) == dragged and slider_readout(lerp) == f'{dragged / 100:.2f}' and f', {dragged / 100:.2f})' in _html_text(lerp)
         _shot(lerp, 'lerp-weight-5-after-drag')
         # one step right and back shows that position's page alone: the same picture
         press_and_check(page, lerp, handle, 'ArrowRight', dragged + 1, timings, 'lerp weight: ArrowRight', 'lerp-weight-6-after-right', f'{(dragged + 1) / 100:.2f}')
@@ -384,8 +215,8 @@ def test_lerp_widgets(lab, browser, timings):
         # momentum_explorer: momentum starts at 0.10, PyTorch's convention
         mom = cells.nth(i_mom)
         mom.scroll_into_view_if_needed()
-        handle = _slider(mom, 'momentum')
-        assert _value(handle) == 10 and _readout(mom) == '0.10'
+        handle = slider_handle(mom, 'momentum')
+        assert _value(handle) == 10 and slider_readout(mom) == '0.10'
         assert 'new value weight 0.10' in _html_text(mom)
         _shot(mom, 'momentum-0-before')
         for k, v in enumerate(('0.11', '0.12', '0.13'), 1):
@@ -417,8 +248,8 @@ def test_norm_explorer(lab, browser, timings):
     page = open_notebook(lab, browser, nb)
     try:
         cell = run_through(page, nb, i_norm)   # the long training cells come after it and never run
-        handle = _slider(cell, 'groups')
-        assert _value(handle) == 1 and _readout(cell) == '2'   # a SelectionSlider announces the index
+        handle = slider_handle(cell, 'groups')
+        assert _value(handle) == 1 and slider_readout(cell) == '2'   # a SelectionSlider announces the index
         buttons = cell.locator('.widget-toggle-button')
         assert buttons.all_inner_texts() == ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm']
         assert 'mod-active' in buttons.nth(3).get_attribute('class')

@@ -9,7 +9,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE, SHOTS = ROOT/'_docs', ROOT/'artifacts/docs'
@@ -59,15 +58,6 @@ def site():
     yield f'http://127.0.0.1:{server.server_address[1]}/'
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope='module')
-def browser():
-    "Headless Debian Chromium; a browser that cannot start fails the tests, it does not skip them"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path='/usr/bin/chromium')
-        yield b
-        b.close()
 
 
 def visit(browser, url, shot=None):

@@ -8,8 +8,9 @@ from hypothesis import given, settings, strategies as st
 import numpy as np
 from PIL import Image
 
-from lesson17.lerp import CONVENTIONS, WEIGHTS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer
+from lesson17.lerp import CONVENTIONS, WEIGHTS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer, plot_lerp, plot_momentum
 from lesson17.groupnorm import FIGURE_NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
+from lesson17.viz import png
 from lesson17.batchnorm import BatchNorm
 from lesson17.layernorm import LayerNorm
 
@@ -89,6 +90,18 @@ def test_norm_explorer_agrees_with_describe_norm():
     assert describe_norm('group', (6, 8, 4, 4), 4) in w.text
     w.choice.value = 'batch'
     assert w.slider.disabled and 'reduce dims (0, 2, 3)' in w.text
+    assert re.findall(r'<option[^>]*>(\w+)</option>', w.html()) == ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm']   # the classes' names
+
+
+def test_explore_lays_the_figure_out_once_at_the_first_position():
+    "The first page is the plot function's own figure (made at the explorer's size and laid out); every other page keeps that layout."
+    w = quietly(lerp_explorer)
+    start, end = torch.tensor([5., 0., 8.]), torch.tensor([15., 10., 2.])
+    assert w.picture == png(plot_lerp(start, end, 0.5))
+    values, truth = torch.randn(80), torch.zeros(80)
+    w = quietly(lambda: momentum_explorer(values, truth, mom=0.2))
+    assert w.picture == png(plot_momentum(values, ewma(values, 0.2), truth, 'each new batch gets weight 0.20'))
+    assert plotted(w.pages[0][20][1]).shape == plotted(w.pages[1][50][1]).shape   # one figure, one size
 
 
 def test_explorer_links_run_in_the_browser_and_its_html_holds_every_page():
