@@ -39,7 +39,7 @@ def new_model():
     return get_model(act_gr, norm=nn.BatchNorm2d).apply(partial(init_weights, leaky=0.1))
 
 
-def bare_epoch(model, dls, lr=0.2, mom=0.85):
+def bare_epoch(model, dls, lr=0.2, beta=0.85):
     "The same work as a MomentumLearner epoch, as a bare PyTorch loop: train, then evaluate."
     model.train()
     for xb, yb in dls.train:
@@ -48,7 +48,7 @@ def bare_epoch(model, dls, lr=0.2, mom=0.85):
         with torch.no_grad():
             for p in model.parameters():
                 p -= lr * p.grad
-                p.grad *= mom
+                p.grad *= beta
     model.eval()
     correct = total = 0.
     with torch.no_grad():

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['set_seed', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'TrainCB',
-           'DivergenceError', 'DivergenceCB', 'Learner', 'MetricsCB', 'format_row', 'ProgressCB', 'default_device',
-           'DeviceCB', 'MomentumTrainCB', 'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
+           'DivergenceError', 'DivergenceCB', 'Learner', 'MetricsCB', 'format_row', 'plot_loss', 'ProgressCB',
+           'default_device', 'DeviceCB', 'MomentumTrainCB', 'MomentumLearner', 'LRFinderCB', 'plot_lr_find', 'lr_find']
 
 # %% ../nbs/01_learner.ipynb #96282695
 import copy, math, random, sys, time
@@ -164,6 +164,19 @@ def format_row(row):
     "Strings for a metrics row: 4 decimals for loss and accuracy, 1 for seconds."
     return [str(v) if k == 'epoch' else f'{v:.1f}' if k == 'seconds' else f'{v:.4f}' for k, v in row.items()]
 
+# %% ../nbs/01_learner.ipynb #a7c1e0f3
+def plot_loss(losses,           # the training loss of each batch
+              valid_losses=(),  # (batch, validation loss) pairs: one after each epoch
+              ax=None,          # the Axes to draw on; a new figure when None
+             ):
+    "Training loss per batch and validation loss per epoch; returns the Figure."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(losses, label='train loss', lw=1)
+    if len(valid_losses): ax.plot(*zip(*valid_losses), 'o-', label='valid loss')
+    ax.set_xlabel('batch'); ax.legend(loc='upper right')
+    return ax.figure
+
 # %% ../nbs/01_learner.ipynb #3ec10766
 class ProgressCB(Callback):
     "Progress bars, the metrics table, and (in a notebook) a live plot of the losses."
@@ -208,9 +221,7 @@ class ProgressCB(Callback):
 
     def draw(self, learn):
         self.ax.clear()
-        self.ax.plot(self.losses, label='train loss', lw=1)
-        if self.valid_losses: self.ax.plot(*zip(*self.valid_losses), 'o-', label='valid loss')
-        self.ax.set_xlabel('batch'); self.ax.legend(loc='upper right')
+        plot_loss(self.losses, self.valid_losses, ax=self.ax)
         self.live.update()
         self.last_draw = time.perf_counter()
 
@@ -227,17 +238,20 @@ class DeviceCB(Callback):
 
 # %% ../nbs/01_learner.ipynb #abf4c5f2
 class MomentumTrainCB(TrainCB):
-    "The usual step, but gradients are scaled by `mom` instead of zeroed."
-    def __init__(self, mom=0.85): self.mom = mom
+    "The usual step, but the gradients are scaled by `beta` instead of zeroed."
+    def __init__(self, beta=0.85,  # share of the old gradients kept at each step (the old value's weight, as `optim.SGD`'s `momentum`)
+                ): self.beta = beta
     def zero_grad(self, learn):
         with torch.no_grad():
             for p in learn.model.parameters():
-                if p.grad is not None: p.grad *= self.mom
+                if p.grad is not None: p.grad *= self.beta
 
 class MomentumLearner(Learner):
-    "A `Learner` whose training step keeps `mom` of the previous gradients."
-    def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD, mom=0.85):
-        super().__init__(model, dls, loss_func, lr, [MomentumTrainCB(mom)] + list(cbs or []), opt_func)
+    "A `Learner` whose training step keeps `beta` of the previous gradients: SGD with momentum `beta`."
+    def __init__(self, model, dls, loss_func=F.cross_entropy, lr=0.1, cbs=None, opt_func=optim.SGD,
+                 beta=0.85,  # share of the old gradients kept at each step (the old value's weight; `mom` in this series is the new value's)
+                ):
+        super().__init__(model, dls, loss_func, lr, [MomentumTrainCB(beta)] + list(cbs or []), opt_func)
 
 # %% ../nbs/01_learner.ipynb #9d7da5f9
 class LRFinderCB(Callback):

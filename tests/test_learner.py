@@ -67,11 +67,11 @@ def test_cancel_batch_skips_the_step():
 
 
 def test_momentum_learner_is_sgd_with_momentum():
-    "Scaling gradients by mom instead of zeroing them is SGD with (undampened) momentum."
+    "Scaling gradients by beta instead of zeroing them is SGD with (undampened) momentum."
     dls = toy_dls()
     set_seed(1); a = toy_model()
     b = toy_model(); b.load_state_dict(a.state_dict())
-    set_seed(2); MomentumLearner(a, dls, lr=0.05, mom=0.85).fit(2)
+    set_seed(2); MomentumLearner(a, dls, lr=0.05, beta=0.85).fit(2)
     set_seed(2); Learner(b, dls, lr=0.05, opt_func=partial(optim.SGD, momentum=0.85)).fit(2)
     for p, q in zip(a.parameters(), b.parameters()): torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
 
@@ -163,3 +163,42 @@ def test_hooks_refuse_a_non_module_before_registering_any():
     with pytest.raises(TypeError, match='got int'): Hooks([model[0], model[2], 3], lambda *a: None)
     with pytest.raises(TypeError, match='got NoneType'): Hook(None, lambda *a: None)
     assert all(len(m._forward_hooks) == 0 for m in model.modules())
+
+
+def test_plot_loss_draws_on_the_axes_it_is_given():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from lesson17.learner import plot_loss
+    fig, ax = plt.subplots()
+    assert plot_loss([2.3, 1.5, 1.1, 0.9], [(2, 1.4), (4, 1.0)], ax=ax) is fig
+    assert [l.get_label() for l in ax.lines] == ['train loss', 'valid loss']
+    assert list(ax.lines[1].get_xdata()) == [2, 4]
+    assert [l.get_label() for l in plot_loss([2.3, 1.5]).axes[0].lines] == ['train loss']   # before the first epoch ends
+    plt.close('all')
+
+
+def test_momentum_learner_has_beta_not_mom():
+    "`mom` is the new value's weight everywhere in the series; the learner's momentum (the old gradients' share) is `beta`."
+    import inspect
+    from lesson17.learner import MomentumTrainCB
+    assert inspect.signature(MomentumLearner).parameters['beta'].default == 0.85
+    assert 'mom' not in inspect.signature(MomentumLearner).parameters
+    assert MomentumTrainCB().beta == 0.85
+
+
+def test_progress_redraws_its_loss_plot_with_plot_loss(monkeypatch):
+    "In a notebook ProgressCB redraws `plot_loss` in place: train loss per batch, valid loss per epoch."
+    import matplotlib
+    matplotlib.use('Agg')
+    import lesson17.learner as learner
+    class Live:   # LiveFigure without a notebook to show it in
+        def __init__(self, fig): self.fig, self.updates = fig, 0
+        def update(self): self.updates += 1
+    monkeypatch.setattr(learner, 'LiveFigure', Live)
+    cb = learner.ProgressCB(every=0.); cb.plot = True   # as in a notebook
+    learn = Learner(toy_model(), toy_dls(), cbs=[MetricsCB(), cb])
+    learn.fit(2)
+    assert [l.get_label() for l in cb.ax.lines] == ['train loss', 'valid loss']
+    assert len(cb.ax.lines[0].get_xdata()) == 12 and list(cb.ax.lines[1].get_xdata()) == [6, 12]   # 6 batches an epoch
+    assert cb.live.updates >= 2 and cb.live.fig is cb.ax.figure

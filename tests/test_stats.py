@@ -12,7 +12,7 @@ from torch import nn
 from lesson17.data import DataLoader, DataLoaders
 from lesson17.learner import Callback, Learner, set_seed
 from lesson17.model import GeneralRelu
-from lesson17.stats import ActivationStats, plot_accuracy, plot_hists, plot_stats, plot_stats_grid
+from lesson17.stats import ActivationStats, count_bins, plot_accuracy, plot_hists, plot_stats, plot_stats_grid
 
 
 @pytest.fixture(autouse=True)
@@ -177,3 +177,61 @@ def test_histograms_have_one_colour_scale_and_labels():
     assert len({im.get_clim() for im in images}) == 1
     assert fig.axes[-1].get_ylabel() == 'log(1 + count)'
     assert fig.axes[0].get_ylabel() == '|activation|' and fig.axes[0].get_xlabel() == 'batch'
+
+
+@pytest.mark.parametrize('shape, n', [((256, 8, 14, 14), 41), ((5, 3), 41), ((64, 32), 2000), ((0,), 41)])
+def test_count_bins_equals_bincount(shape, n):
+    "Interleaved counters (16-bit bins, or 32-bit when lanes x n is too many) give bincount's counts; so does the fallback."
+    set_seed(0)
+    values = (torch.randn(shape).abs() * n / 3).clamp(max=n - 1)   # fractions too: each counts in its integer part
+    torch.testing.assert_close(count_bins(values, n), torch.bincount(values.int().flatten(), minlength=n), rtol=0, atol=0)
+    cl = values.reshape(-1, 8, 14, 14).to(memory_format=torch.channels_last) if values.numel() % (8 * 14 * 14) == 0 else values
+    assert torch.equal(count_bins(cl, n), torch.bincount(values.int().flatten(), minlength=n))   # not contiguous
+
+
+def by_the_formulas(acts, nbins=40, hist_max=10., dead_tol=1e-4):
+    "What ActivationStats records, written the plain way: one step per statistic."
+    mean = acts.mean()
+    std = ((acts * acts).mean() - mean * mean).clamp_min(0).sqrt()
+    bins = (acts.abs() * (nbins / hist_max)).nan_to_num(nan=nbins).clamp(max=nbins).int()   # nan, inf, >= hist_max: bin nbins
+    hist = torch.bincount(bins.flatten(), minlength=nbins + 1)[:nbins].float()
+    dead = torch.count_nonzero(acts <= acts.min() + dead_tol * std) / acts.numel()
+    return dict(means=mean, stds=std, hists=hist, dead=dead)
+
+
+def test_records_equal_the_plain_formulas_exactly():
+    "The recorded values are the plain formulas' to the last bit, on odd values as well as on activations."
+    set_seed(0)
+    x = torch.randn(7, 3, 5, 5) * 20
+    x[0, 0, 0, 0], x[1, 1, 1, 1], x[2, 2, 2, 2] = float('nan'), float('inf'), -float('inf')
+    x[3, 0, 0, :], x[4, 0, 0, :] = 10., -2.5   # at hist_max exactly: too big; on a bin's edge
+    cases = [x, x.nan_to_num(nan=0.), torch.full((4, 3), 2.5), F.relu(torch.randn(256, 8, 14, 14)),
+             GeneralRelu(sub=0.4)(torch.randn(64, 16, 7, 7)), GeneralRelu(leak=0.1, sub=0.4)(torch.randn(64, 32, 4, 4)),
+             torch.randn(32, 32, 8, 8) * 1e30, F.relu(torch.randn(256, 8, 14, 14)).to(memory_format=torch.channels_last)]
+    for acts in cases:
+        got, want = recorded(acts), by_the_formulas(acts)
+        for k in want:
+            assert got[k].dtype == want[k].dtype, k
+            assert torch.equal(got[k][0, 0].nan_to_num(-7.), want[k].nan_to_num(-7.)), (k, got[k][0, 0], want[k])
+
+
+def test_records_with_other_bins_equal_the_plain_formulas():
+    "7 bins up to 3: a bin width that is not a power of two."
+    set_seed(1)
+    layer, acts = nn.Identity(), torch.randn(256, 16, 7, 7) * 2
+    st = ActivationStats(layers=[layer], nbins=7, hist_max=3.); st.before_fit(None)
+    layer(acts); st.cleanup_fit(None)
+    want = by_the_formulas(acts, nbins=7, hist_max=3.)
+    assert all(torch.equal(st.data()[k][0, 0], want[k]) for k in want)
+
+
+def test_every_plot_draws_on_the_axes_it_is_given_and_returns_their_figure():
+    d = stats(1.)
+    fig, axs = plt.subplots(1, 3)
+    assert plot_stats(d, axs=axs) is fig and all(ax.lines for ax in axs)
+    fig, axs = plt.subplots(2, 3)
+    assert plot_stats_grid({'a': d, 'b': stats(2.)}, axs=axs) is fig and all(ax.lines for ax in axs.flat)
+    fig, axs = plt.subplots(1, 3)
+    assert plot_hists(d, axs=axs) is fig and all(ax.images for ax in axs)
+    fig, ax = plt.subplots()
+    assert plot_accuracy({'a': [0.8, 0.9]}, ax=ax) is fig and ax.lines
