@@ -8,8 +8,10 @@ from torch import nn
 
 from lesson17.batchnorm import BatchNorm
 from lesson17.experiments import train
+from lesson17.fastnorm import FastBatchNorm, FastGroupNorm
 from lesson17.groupnorm import GroupNorm, InstanceNorm
 from lesson17.layernorm import LayerNorm
+from lesson17.syncbn import SyncBatchNorm
 
 assert torch.cuda.is_available(), 'no CUDA device'
 dev = torch.device('cuda')
@@ -17,7 +19,8 @@ print(torch.__version__, torch.cuda.get_device_name(0))
 
 torch.manual_seed(0)
 pairs = [(BatchNorm(16), nn.BatchNorm2d(16)), (InstanceNorm(16), nn.InstanceNorm2d(16, affine=True)),
-         (GroupNorm(4, 16), nn.GroupNorm(4, 16))]
+         (GroupNorm(4, 16), nn.GroupNorm(4, 16)), (FastBatchNorm(16), nn.BatchNorm2d(16)),
+         (FastGroupNorm(4, 16), nn.GroupNorm(4, 16)), (SyncBatchNorm(16), nn.BatchNorm2d(16))]
 for ours, ref in pairs:
     ours, ref = ours.to(dev).double(), ref.to(dev).double()
     for _ in range(3):
@@ -31,7 +34,7 @@ x = torch.randn(8, 16, 7, 7, device=dev, dtype=torch.float64)
 torch.testing.assert_close(ln(x), nn.functional.layer_norm(x, x.shape[1:]))
 print('LayerNorm     matches F.layer_norm on', x.device)
 
-for norm in ('batch', 'torch-batch'):
+for norm in ('batch', 'torch-batch', 'fast-batch'):
     start = time.perf_counter()
     r = train(norm, bs=256, lr=0.2, epochs=3, finetune_lr=0.05, finetune_epochs=2, progress=False)
     print(f"train --norm {norm} on CUDA: " + ' '.join(f"{e['valid_acc']:.4f}" for e in r['epochs'])
