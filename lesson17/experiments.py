@@ -179,8 +179,11 @@ def train_parallel(nproc=2,      # processes; under torchrun, its world size (No
     if not is_count(n): raise ValueError(f"nproc must be a whole number of processes, at least 1, got {n!r}")
     if args['bs'] % n: raise ValueError(f"bs {args['bs']} does not split across {n} processes: use a multiple of {n}")
     if env:  # torchrun started every process: this is one of them
-        if not dist.is_initialized(): init_group(env[0], env[1], timeout=timeout)
-        results = train_worker(args, None)
+        joined = not dist.is_initialized()
+        if joined: init_group(env[0], env[1], timeout=timeout)
+        try: results = train_worker(args, None)
+        finally:
+            if joined: dist.destroy_process_group()  # we joined it, we leave it
     else:
         with tempfile.TemporaryDirectory() as tmp:
             launch(train_worker, n, args, Path(tmp)/'results.pt', timeout=timeout)
