@@ -9,11 +9,10 @@ __all__ = ['NORMS', 'IMPROVED', 'EXPERIMENTS', 'register_norm']
 NORMS = {'none': None}  # every norm `train` and the command line know, by name: each norm's notebook registers its own
 
 def register_norm(name, cls):
-    "Make the norm layer `cls`, built as `cls(nf)`, known to `train` and the command line as `name`; return `cls`."
+    "Make the norm layer `cls`, built as `cls(nf)`, known to `train` and the command line as `name`."
     old = NORMS.get(name, cls)  # a class of the same name may replace it: the notebook that defines the package's class
     if getattr(old, '__qualname__', None) != cls.__qualname__: raise ValueError(f"the norm name {name!r} is taken by {old}")
     NORMS[name] = cls
-    return cls
 
 # %% ../nbs/10a_recipes.ipynb #dc86d28e
 IMPROVED = dict(bs=256, lr=0.4, epochs=5, schedule='onecycle', nfs=(16, 32, 64, 128))  # `train` arguments: past 0.91
