@@ -191,17 +191,18 @@ def _describe(ids, want, layer, shape=SHAPE):
     rest = "; ".join(said)
     return head + (f", as {like} does" if like else "") + ". " + rest[0].upper() + rest[1:]
 
-def plot_sets(answer,  # your layer: a class or an instance
-              layer,   # what the series calls it: 'LayerNorm', 'BatchNorm', 'InstanceNorm' or 'GroupNorm'
+def plot_sets(answer,    # your layer: a class or an instance
+              layer,     # what the series calls it: 'LayerNorm', 'BatchNorm', 'InstanceNorm' or 'GroupNorm'
+              axs=None,  # two Axes to draw on; a new figure when None
              ):
     "07's block figure twice: shaded, the values that share statistics with the first one, in your layer and in `layer`."
     import matplotlib.pyplot as plt
     args = dict(groups=2, nf=SHAPE[1]) if layer == 'GroupNorm' else dict(nf=SHAPE[1])
     name, m = _build(answer, layer, args, f"the signature of {layer}")
-    fig, axs = plt.subplots(1, 2, figsize=(7, 3.4))
+    if axs is None: _, axs = plt.subplots(1, 2, figsize=(7, 3.4))
     plot_norm_block(_KEY[layer], SHAPE, ax=axs[0], ids=stat_sets(m.double(), _inputs()), title=f"{name}: yours")
     plot_norm_block(_KEY[layer], SHAPE, ax=axs[1], title=f"{layer}" + (" (2 groups)" if layer == 'GroupNorm' else ''))
-    return fig
+    return axs[0].figure
 
 # %% ../nbs/09_exercises.ipynb #e9cbfa90
 def _set_stats(x, ids, correction=0):

@@ -113,3 +113,14 @@ def test_a_crash_in_the_students_own_code_says_what_the_checker_was_doing():
     result, msg = outcome(check_ewma, ewma_typo)
     assert result is None and msg.startswith("ewma_typo(values, mom=0.3) raised TypeError")
     assert check_ewma(lambda values, mom: my_ewma(values, mom)) is True
+
+
+def test_plot_sets_draws_on_given_axes_or_its_own_figure():
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2)
+    assert exercises.plot_sets(MyGroupNorm, 'GroupNorm', axs=axs) is fig
+    assert axs[0].get_title().endswith(': yours') and axs[1].get_title() == 'GroupNorm (2 groups)'
+    own = exercises.plot_sets(MyLayerNorm, 'LayerNorm')
+    assert own is not fig and len(own.axes) == 2
+    plt.close('all')

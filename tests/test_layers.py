@@ -1,4 +1,4 @@
-"The package's layers (DESIGN.md), read from its imports: each module imports only from the layers below its own."
+"The package's layers, read from its imports: 1 data·viz·recipes·checks, 2 learner·lerp·the norms, 3 model·stats·exercises·fastnorm·syncbn, 4 experiments·parallel, 5 cli; a module imports only from its own layer and those below."
 import ast, shutil
 from pathlib import Path
 
