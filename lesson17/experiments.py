@@ -101,7 +101,7 @@ def check_train_args(args):
 NOT_CONFIG = ('stats', 'json', 'progress', 'parallel')  # where the results go and how they are shown: not part of a run's config
 
 def train(norm='batch',         # the normalization after each conv, by its name in the norm registry
-          bs=256,               # batch size (with parallel, the global batch)
+          bs=256,               # batch size; the global batch when training over several processes
           lr=0.2,               # learning rate; the peak one with the onecycle schedule
           epochs=3,             # epochs at lr
           finetune_lr=0.05,     # learning rate of the fine-tuning epochs
