@@ -8,7 +8,7 @@ __all__ = ['STATS', 'Hook', 'Hooks', 'count_bins', 'ActivationStats', 'epoch_axi
 
 # %% ../nbs/02_stats.ipynb #9f3db06a
 import math
-from functools import partial
+from functools import lru_cache, partial
 
 import torch
 from torch import nn
@@ -40,6 +40,9 @@ class Hooks(list):
     def __exit__(self, *exc): self.remove()
 
 # %% ../nbs/02_stats.ipynb #c0a1b2d4
+@lru_cache
+def _lane_offsets(n, lanes, dtype, device): return torch.arange(0, lanes * n, n, dtype=dtype, device=device)
+
 def count_bins(values,     # numbers in [0, n): each counts in the bin of its integer part
                n,          # the number of bins
                lanes=32,   # interleaved sets of counters
@@ -48,7 +51,7 @@ def count_bins(values,     # numbers in [0, n): each counts in the bin of its in
     dtype = torch.int16 if lanes * n <= 2**15 else torch.int32
     bins = values.to(dtype)
     if bins.numel() % lanes: return torch.bincount(bins.flatten(), minlength=n)
-    bins = bins.reshape(-1, lanes).add_(torch.arange(0, lanes * n, n, dtype=dtype, device=bins.device))  # set j counts bin b at j * n + b
+    bins = bins.reshape(-1, lanes).add_(_lane_offsets(n, lanes, dtype, bins.device))  # set j counts bin b at j * n + b
     return torch.bincount(bins.flatten(), minlength=lanes * n).view(lanes, n).sum(0)
 
 # %% ../nbs/02_stats.ipynb #daf5aac7
@@ -81,13 +84,13 @@ class ActivationStats(Callback):
     def record(self, hook, mod, inp, out):
         if not self.training: return
         rec = self.records[self.hooks.index(hook)]
-        with torch.no_grad():
-            acts = out.detach().float()  # no copy when it is float already
-            mean = acts.mean()
-            std = ((acts * acts).mean() - mean * mean).clamp_min(0).sqrt()
-            dead = (acts <= acts.amin() + self.dead_tol * std).sum(dtype=torch.int32) / acts.numel()
-            bins = (acts * (self.nbins / self.hist_max)).abs_().nan_to_num_(nan=self.nbins).clamp_(max=self.nbins)
-            hist = count_bins(bins, self.nbins + 1)[:self.nbins].float()  # the last bin: too big
+        acts = out.detach().float()    # detached: no gradient is tracked; no copy when it is float already
+        tmp = torch.empty_like(acts)   # the scratch tensor for each step that writes a value per activation
+        mean = acts.mean()
+        std = (torch.mul(acts, acts, out=tmp).mean() - mean * mean).clamp_min(0).sqrt()
+        dead = torch.le(acts, acts.amin() + self.dead_tol * std, out=tmp).mean()  # 1. at the minimum, 0. elsewhere
+        bins = torch.mul(acts, self.nbins / self.hist_max, out=tmp).abs_().nan_to_num_(nan=self.nbins).clamp_(max=self.nbins)
+        hist = count_bins(bins, self.nbins + 1)  # the last bin counts the values too big for the histogram
         rec['means'].append(mean); rec['stds'].append(std); rec['hists'].append(hist); rec['dead'].append(dead)
 
     def after_batch(self, learn):
@@ -97,7 +100,9 @@ class ActivationStats(Callback):
         "The records as tensors: means, stds, dead (layers, batches); hists (layers, batches, nbins)."
         n = min(len(r['means']) for r in self.records)  # batches every layer saw (a forward pass can fail halfway)
         if n == 0: return {k: torch.zeros(len(self.records), 0, *([self.nbins] if k == 'hists' else [])) for k in self.records[0]}
-        return {k: torch.stack([torch.stack(r[k][:n]) for r in self.records]).cpu() for k in self.records[0]}
+        d = {k: torch.stack([torch.stack(r[k][:n]) for r in self.records]).cpu() for k in self.records[0]}
+        d['hists'] = d['hists'][..., :self.nbins].float()  # without the last bin: too big
+        return d
 
     def draw_live(self):
         from fastprogress.fastprogress import IN_NOTEBOOK
