@@ -70,8 +70,9 @@ CELLS = [
     'import torch, matplotlib.pyplot as plt\nfrom functools import partial',
     'from lesson17.data import load_fashion_mnist\nfrom lesson17.learner import set_seed\n'
     'from lesson17.model import GeneralRelu, get_model, init_weights\n'
-    'from lesson17.lerp import ewma, lerp, plot_lerp, plot_momentum, lesson_stream, lerp_explorer, momentum_explorer\n'
-    'from lesson17.groupnorm import FIGURE_NORMS, describe_norm, plot_norm_block, norm_explorer\nfrom lesson17.recipes import NORMS',
+    'from lesson17.lerp import ewma, lerp\n'
+    'from lesson17.figures import plot_lerp, plot_momentum, lesson_stream, lerp_explorer, momentum_explorer\n'
+    'from lesson17.figures import FIGURE_NORMS, describe_norm, plot_norm_block, norm_explorer',
     OLD,
     'set_seed(42)\nx = (load_fashion_mnist()[0] - 0.286) / 0.353\n'
     'block = get_model(partial(GeneralRelu, leak=0.1, sub=0.4)).apply(partial(init_weights, leaky=0.1))[0]\n'

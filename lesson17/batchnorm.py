@@ -8,63 +8,31 @@ __all__ = ['BatchNorm']
 # %% ../nbs/06_batchnorm.ipynb #1f770898
 import torch
 from torch import nn
-from .checks import is_count, is_number, check_arg, check_dtype, check_nchw, check_batch
-from .recipes import register_norm
-
+from .checks import is_number, check_arg, check_batch
+from .norm import Norm
 
 # %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
-class BatchNorm(nn.Module):
+class BatchNorm(Norm):
     "Normalise each channel over batch, height and width; keep running statistics for eval."
     dims = (0, 2, 3)  # the axes of (N, C, H, W) input that share one mean and variance
     per_channel_mean = True  # a conv bias before it would be subtracted away (see `model.conv`)
-    def __init__(self, nf,      # number of channels
-                 mom=0.1,       # weight of each new batch in the running statistics (PyTorch's convention)
-                 eps=1e-5,      # added to the variance before the square root
-                ):
-        super().__init__()
-        layer = type(self).__name__  # 'BatchNorm', or a subclass's own name
-        check_arg(layer, 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
-        check_arg(layer, 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
-        check_arg(layer, 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
-        self.nf, self.mom, self.eps = nf, mom, eps
-        self.label = f'{layer}({nf})'  # how its error messages name it: 'BatchNorm(8)'
-        self.mults = nn.Parameter(torch.ones(nf, 1, 1))
-        self.adds = nn.Parameter(torch.zeros(nf, 1, 1))
+    def __init__(self, nf, mom=0.1, eps=1e-5):  # mom: the weight of each new batch (PyTorch's convention)
+        super().__init__(nf, eps)
+        check_arg(type(self).__name__, 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
+        self.mom = mom
         self.register_buffer('means', torch.zeros(1, nf, 1, 1))
         self.register_buffer('vars', torch.ones(1, nf, 1, 1))
-
-    def batch_stats(self, x):
-        "Mean and biased variance of each channel of the training batch `x`, and how many values each has."
-        n = x.numel() // self.nf
+    def stats(self, x):
+        if not self.training: return self.means, self.vars  # eval: the running statistics
+        m, v, n = self.batch_stats(x)
+        if n > 0: self.update_stats(m, v, n)  # n is 0 only when every process's batch is empty (SyncBatchNorm)
+        return m, v
+    def batch_stats(self, x):  # SyncBatchNorm takes them over every process's batch
+        n = x.numel() // self.nf  # values per channel
         check_batch(self.label, x, n)
         v, m = torch.var_mean(x, dim=self.dims, keepdim=True, correction=0)
         return m, v, n
-
-    def scale_shift(self, x, m, v):
-        "`x` normalised with the means `m` and variances `v` of its channels, scaled by `mults` and shifted by `adds`."
-        scale = self.mults / (v + self.eps).sqrt()   # one number per channel
-        return x * scale + (self.adds - m * scale)
-
-    def train_forward(self, x):
-        "The output in training, and the batch's statistics it used: mean, variance and count."
-        m, v, n = self.batch_stats(x)
-        return self.scale_shift(x, m, v), m, v, n
-
     def update_stats(self, m, v, n):
-        "Move the running statistics towards the batch's mean `m` and biased variance `v` of `n` values per channel."
         with torch.no_grad():
             self.means.lerp_(m, self.mom)
-            self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as in PyTorch
-
-    def forward(self, x):
-        check_nchw(self.label, x, self.nf)
-        check_dtype(self.label, x, self.mults)
-        xf = x.to(self.mults.dtype)  # float16/bfloat16 input to a float32 layer: statistics in float32
-        if not self.training: return self.scale_shift(xf, self.means, self.vars).to(x.dtype)
-        y, m, v, n = self.train_forward(xf)
-        if n > 0: self.update_stats(m, v, n)  # n == 0 only when every process's batch is empty (SyncBatchNorm): as PyTorch, no update
-        return y.to(x.dtype)
-
-# %% ../nbs/06_batchnorm.ipynb #12c5d9b6
-register_norm('batch', BatchNorm)
-register_norm('torch-batch', nn.BatchNorm2d)
+            self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as PyTorch's

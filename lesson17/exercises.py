@@ -10,8 +10,8 @@ __all__ = ['SHAPE', 'check_ewma', 'stat_sets', 'plot_sets', 'check_layernorm', '
 import copy, functools, inspect, itertools
 import torch
 from torch import nn
-from .groupnorm import FIGURE_NORMS, stats_ids, plot_norm_block
-from .recipes import NORMS
+from .figures import FIGURE_NORMS, stats_ids, plot_norm_block
+
 
 # %% ../nbs/09_exercises.ipynb #f3386907
 def _close(a, b, tol=1e-6):
@@ -106,7 +106,7 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
 
 # %% ../nbs/09_exercises.ipynb #8ecd4c6f
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W): 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
-_KEY = {NORMS[k].__name__: k for k in FIGURE_NORMS}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
+_KEY = {cls.__name__: k for k, cls in FIGURE_NORMS.items()}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
 
 def _inputs(shape=SHAPE, seed=0):
     "A float64 batch whose items and channels have different means and spreads."
@@ -181,8 +181,8 @@ def _describe(ids, want, layer, shape=SHAPE):
     like = _like(ids, shape)
     mine_dims = next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
     if layer == 'GroupNorm':
-        want = f"GroupNorm averages over dims {NORMS['group'].dims} of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
-    else: want = f"{layer} averages over {_dims_words(NORMS[_KEY[layer]].dims)}"
+        want = f"GroupNorm averages over dims {FIGURE_NORMS['group'].dims} of the grouped view x.view(n, 2, {c // 2}, h, w): each item's groups of {c // 2} neighbouring channels"
+    else: want = f"{layer} averages over {_dims_words(FIGURE_NORMS[_KEY[layer]].dims)}"
     head = (f"wrong axes: {want}, yours over {_dims_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {want}")
     if layer == 'GroupNorm' and like == f"GroupNorm with {c // 2} groups":
         head += f"; it makes {c // 2} groups of 2 channels, GroupNorm(2, {c}) makes 2 groups of {c // 2}: the number of groups and the channels per group are swapped, reshape with x.view(n, self.groups, -1)"
@@ -318,7 +318,7 @@ def _smallest(m, ref, name, ref_name, nf, held, train=True):
 def _check_norm(m, name, layer, ref, mults, adds, eps, groups=2, names=('mults', 'adds'), lesson=(), nf=6, hint=None):
     "Check one forward of `m` (training mode) against PyTorch's `ref`: input, sets, formula, gradients. Returns the lesson's ways it follows."
     x0, xin, held = _inputs(), _inputs(), []
-    example = "xg.mean(-1, keepdim=True) on xg = x.view(n, self.groups, -1)" if layer == 'GroupNorm' else f"x.mean({NORMS[_KEY[layer]].dims}, keepdim=True)"
+    example = "xg.mean(-1, keepdim=True) on xg = x.view(n, self.groups, -1)" if layer == 'GroupNorm' else f"x.mean({FIGURE_NORMS[_KEY[layer]].dims}, keepdim=True)"
     hint = hint or (lambda: f"a mean or variance taken without keepdim=True loses the dims it averaged over, so it no longer lines up with x: keep them, {example}")
     out = _call(lambda: copy.deepcopy(m)(xin), f"{name}(x) with x of shape {SHAPE}", hint)
     if not torch.equal(xin, x0):
@@ -472,7 +472,7 @@ def _shape_hint(m, names, nf):
     if flat := [k for k in names if getattr(m, k).dim() == 1]: return (f"its running statistics have the wrong shape: self.{flat[0]} is ({nf},), which against (N, C, H, W) input lines up with "
                      f"the width, not the channels; register them as (1, nf, 1, 1), or view them so where you use them")
     return (f"its batch mean or variance doesn't fit into the running statistics it updates in place: take them as "
-            f"x.mean({NORMS['batch'].dims}, keepdim=True), one number per channel, like the running ones")
+            f"x.mean({FIGURE_NORMS['batch'].dims}, keepdim=True), one number per channel, like the running ones")
 
 # %% ../nbs/09_exercises.ipynb #2d6237b3
 def _running_mistakes(got, sources, mom, nf, what, corrections):
@@ -485,7 +485,7 @@ def _running_mistakes(got, sources, mom, nf, what, corrections):
     for (src, src_words), (c, c_words), (a, a_words) in itertools.product(sources, corrections, weights):
         r = torch.full((nf,), start, dtype=torch.float64)
         for xb in src:
-            v, m = torch.var_mean(xb, dim=NORMS['batch'].dims, correction=c)
+            v, m = torch.var_mean(xb, dim=FIGURE_NORMS['batch'].dims, correction=c)
             r = r + a * ((m if what == 'mean' else v) - r)
         if _close(got, r): return [s for s in (src_words, c_words, a_words) if s]
     return None

@@ -11,10 +11,9 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
-from .checks import check_dtype, check_nchw, check_batch
+from .checks import check_batch
 from .batchnorm import BatchNorm
 from .groupnorm import GroupNorm
-from .recipes import register_norm
 
 
 # %% ../nbs/12_fast_norms.ipynb #6ee82257
@@ -93,15 +92,14 @@ class BatchNormFn(torch.autograd.Function):
 # %% ../nbs/12_fast_norms.ipynb #ebdf4142
 class FastBatchNorm(BatchNorm):
     "`BatchNorm` with a hand-written backward and a cheaper forward: same parameters, buffers, running statistics and results."
-    def train_forward(self, x):
-        "The output in training and the batch's statistics, both from `BatchNormFn`."
+    def norm(self, x):
+        "In training, the output and the batch's statistics from `BatchNormFn`, and the running update; in eval, `BatchNorm`'s."
+        if not self.training: return super().norm(x)
         n = x.numel() // self.nf
         check_batch(self.label, x, n)
         y, m, v = BatchNormFn.apply(x, self.mults, self.adds, self.eps, self.dims)
-        return y, m, v, n
-
-# %% ../nbs/12_fast_norms.ipynb #eb806210
-register_norm('fast-batch', FastBatchNorm)
+        self.update_stats(m, v, n)
+        return y
 
 # %% ../nbs/12_fast_norms.ipynb #3883f7fa
 class GroupNormFn(torch.autograd.Function):
@@ -133,9 +131,4 @@ class GroupNormFn(torch.autograd.Function):
 
 class FastGroupNorm(GroupNorm):
     "`GroupNorm` with a hand-written backward and a cheaper forward: same parameters and results."
-    def forward(self, x):
-        name = f'FastGroupNorm({self.groups}, {self.nf})'
-        check_nchw(name, x, self.nf)
-        check_dtype(name, x, self.mults)
-        xf = x.to(self.mults.dtype)  # float16/bfloat16 input to a float32 layer: normalised in float32
-        return GroupNormFn.apply(xf, self.mults, self.adds, self.groups, self.eps).to(x.dtype)
+    def norm(self, x): return GroupNormFn.apply(x, self.mults, self.adds, self.groups, self.eps)  # the checks and dtype rule: the base's forward

@@ -17,7 +17,6 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .checks import is_count, check_batch
 from .batchnorm import BatchNorm
-from .recipes import register_norm
 
 
 # %% ../nbs/11_sync_batchnorm.ipynb #a92293a7
@@ -100,9 +99,6 @@ class SyncBatchNorm(BatchNorm):
 class ForwardOnlySyncBatchNorm(SyncBatchNorm):
     "SyncBatchNorm with the mistake: statistics summed across processes, gradients not (for comparison only)."
     reduce = staticmethod(all_reduce_forward_only)
-
-# %% ../nbs/11_sync_batchnorm.ipynb #fe63c877
-register_norm('sync-batch', SyncBatchNorm)
 
 # %% ../nbs/11_sync_batchnorm.ipynb #699dd27c
 def _convert(model, group):

@@ -5,10 +5,9 @@ import torch
 from wrong_answers import MISTAKES, LESSONS, STUBS, RIGHT, MyLayerNorm, MyBatchNorm, MyInstanceNorm, MyGroupNorm, my_ewma
 import lesson17.exercises as exercises
 from lesson17.exercises import check_ewma, check_layernorm, check_batchnorm, check_instancenorm, check_groupnorm, stat_sets, SHAPE
-from lesson17.groupnorm import FIGURE_NORMS, stats_ids
-from lesson17.recipes import NORMS
+from lesson17.figures import FIGURE_NORMS, stats_ids
 
-KEYS = {NORMS[k].__name__: k for k in FIGURE_NORMS}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
+KEYS = {cls.__name__: k for k, cls in FIGURE_NORMS.items()}  # 'BatchNorm': 'batch', ...: the checkers name a layer by its class, the figure by the registry
 
 
 def name(answer): return getattr(answer, '__name__', f'{type(answer).__name__}()')
@@ -93,9 +92,9 @@ def test_the_axes_in_the_messages_come_from_the_layers(check, layer, wrong, monk
     class WrongAxes(dict(LayerNorm=MyLayerNorm, InstanceNorm=MyInstanceNorm)[layer]):
         def stats(self, x): return x.mean(wrong, keepdim=True), x.var(wrong, keepdim=True, correction=0)
     msg = outcome(check, WrongAxes)[1]
-    assert f"{layer} averages over dims {NORMS[KEYS[layer]].dims}" in msg, msg
-    other = [n for n, k in KEYS.items() if NORMS[k].dims == wrong][0]
-    monkeypatch.setattr(NORMS[KEYS[other]], 'dims', (9,))   # the layer that averages there no longer says so ...
+    assert f"{layer} averages over dims {FIGURE_NORMS[KEYS[layer]].dims}" in msg, msg
+    other = [n for n, k in KEYS.items() if FIGURE_NORMS[k].dims == wrong][0]
+    monkeypatch.setattr(FIGURE_NORMS[KEYS[other]], 'dims', (9,))   # the layer that averages there no longer says so ...
     assert f"as {other} does" not in outcome(check, WrongAxes)[1]   # ... so the message no longer names it
 
 

@@ -7,9 +7,9 @@ import pytest
 PACKAGE = Path(__file__).parent.parent/'lesson17'
 LAYERS = {  # module: layer; a new module must be placed here
     '__init__': 0, '_modidx': 0,  # the version; nbdev's index of names (data, imported by nobody)
-    'data': 1, 'viz': 1, 'recipes': 1, 'checks': 1,
+    'data': 1, 'viz': 1, 'recipes': 1, 'checks': 1, 'norm': 1,
     'learner': 2, 'lerp': 2, 'layernorm': 2, 'batchnorm': 2, 'groupnorm': 2,
-    'model': 3, 'stats': 3, 'exercises': 3, 'fastnorm': 3, 'syncbn': 3,
+    'model': 3, 'stats': 3, 'exercises': 3, 'fastnorm': 3, 'syncbn': 3, 'figures': 3,
     'experiments': 4, 'parallel': 4,
     'cli': 5,
 }

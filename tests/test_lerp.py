@@ -8,8 +8,10 @@ from hypothesis import given, settings, strategies as st
 import numpy as np
 from PIL import Image
 
-from lesson17.lerp import CONVENTIONS, WEIGHTS, compute_momentum, ewma, lerp, lerp_explorer, momentum_explorer, plot_lerp, plot_momentum
-from lesson17.groupnorm import FIGURE_NORMS, GroupNorm, InstanceNorm, describe_norm, norm_explorer, stats_ids
+from lesson17.lerp import ewma, lerp
+from lesson17.figures import CONVENTIONS, WEIGHTS, compute_momentum, lerp_explorer, momentum_explorer, plot_lerp, plot_momentum
+from lesson17.figures import FIGURE_NORMS, describe_norm, norm_explorer, stats_ids
+from lesson17.groupnorm import GroupNorm, InstanceNorm
 from lesson17.viz import png
 from lesson17.batchnorm import BatchNorm
 from lesson17.layernorm import LayerNorm

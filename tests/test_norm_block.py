@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from lesson17.groupnorm import FIGURE_NORMS, describe_norm, norm_block_faces, norm_view, plot_norm_block, plural
+from lesson17.figures import FIGURE_NORMS, describe_norm, norm_block_faces, norm_view, plot_norm_block, plural
 from lesson17.recipes import NORMS
 
 SHAPE = (6, 8, 4, 4)
@@ -84,13 +84,13 @@ def test_titles_and_descriptions_in_the_singular():
 def test_plot_norm_block_returns_its_figure_and_draws_on_a_given_axes(norm):
     fig, ax = plt.subplots()
     assert plot_norm_block(norm, ax=ax) is fig
-    assert len(ax.collections) == 2 and ax.get_title().startswith(NORMS[norm].__name__)
+    assert len(ax.collections) == 2 and ax.get_title().startswith(FIGURE_NORMS[norm].__name__)
 
 
 def test_the_figure_takes_registry_names_and_shows_class_names():
     "The four norms by their names in the one registry; what is printed and drawn is each class's own name."
-    assert FIGURE_NORMS == ('batch', 'layer', 'instance', 'group') and all(n in NORMS for n in FIGURE_NORMS)
+    assert all(NORMS[n] == f'{cls.__module__}.{cls.__name__}' for n, cls in FIGURE_NORMS.items())   # the registry's classes, by its names
     assert [describe_norm(n).split(':')[0] for n in FIGURE_NORMS] == ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm(2 groups)']
-    assert [norm_view(n, SHAPE)[1] for n in FIGURE_NORMS] == [NORMS[n].dims for n in FIGURE_NORMS]
+    assert [norm_view(n, SHAPE)[1] for n in FIGURE_NORMS] == [cls.dims for cls in FIGURE_NORMS.values()]
     with pytest.raises(ValueError, match=r"norm must be one of \('batch', 'layer', 'instance', 'group'\), got 'BatchNorm'"):
         norm_view('BatchNorm', SHAPE)

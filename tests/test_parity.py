@@ -9,7 +9,12 @@ from torch import nn
 
 from lesson17.batchnorm import BatchNorm
 from lesson17.groupnorm import GroupNorm, InstanceNorm
-from lesson17.layernorm import LayerNorm, normalize
+from lesson17.layernorm import LayerNorm
+
+
+def normalize(x, dims, eps=1e-5):
+    "The plain formula: subtract the mean and divide by the standard deviation over `dims` (biased variance)."
+    return (x - x.mean(dims, keepdim=True)) / (x.var(dims, keepdim=True, correction=0) + eps).sqrt()
 from helpers import HALF_TOL, SETTINGS, check_affine_norm, check_half_input, close, dims, dtypes, eps, grads, half_rand, halves, rand, set_affine
 
 
@@ -118,14 +123,38 @@ def test_each_norm_reads_its_own_dims():
     torch.testing.assert_close(m.flatten(), x.mean().view(1)); torch.testing.assert_close(v.flatten(), x.var(correction=0).view(1))
 
 
-def test_the_batchnorm_family_shares_one_forward():
-    "SyncBatchNorm replaces only how the batch statistics are computed, FastBatchNorm only the function computing output and statistics."
-    from lesson17.fastnorm import FastBatchNorm
+def test_every_norm_shares_one_forward():
+    "One forward, in the Norm base; each layer overrides only its own step: SyncBatchNorm how the batch statistics are computed, the fast layers `norm`."
+    from lesson17.norm import Norm
+    from lesson17.fastnorm import FastBatchNorm, FastGroupNorm
     from lesson17.syncbn import SyncBatchNorm
-    for cls in (SyncBatchNorm, FastBatchNorm):
-        assert cls.forward is BatchNorm.forward and cls.update_stats is BatchNorm.update_stats and cls.scale_shift is BatchNorm.scale_shift
-    assert SyncBatchNorm.train_forward is BatchNorm.train_forward and SyncBatchNorm.batch_stats is not BatchNorm.batch_stats
-    assert FastBatchNorm.batch_stats is BatchNorm.batch_stats and FastBatchNorm.train_forward is not BatchNorm.train_forward
+    for cls in (LayerNorm, BatchNorm, InstanceNorm, GroupNorm, SyncBatchNorm, FastBatchNorm, FastGroupNorm):
+        assert issubclass(cls, Norm) and cls.forward is Norm.forward, cls
+    assert LayerNorm.stats is InstanceNorm.stats is Norm.stats and BatchNorm.stats is not Norm.stats and GroupNorm.stats is not Norm.stats
+    assert SyncBatchNorm.stats is BatchNorm.stats and SyncBatchNorm.norm is Norm.norm and SyncBatchNorm.batch_stats is not BatchNorm.batch_stats
+    assert FastBatchNorm.batch_stats is BatchNorm.batch_stats and FastBatchNorm.update_stats is BatchNorm.update_stats and FastBatchNorm.norm is not Norm.norm
+    assert FastGroupNorm.stats is GroupNorm.stats and FastGroupNorm.norm is not Norm.norm
+
+
+def test_print_shows_the_settings():
+    "print(model) names each norm with its channels (and groups), eps, and mom where there is one."
+    assert repr(BatchNorm(8)) == 'BatchNorm(8, eps=1e-05, mom=0.1)' and repr(BatchNorm(8, mom=0.2, eps=1e-3)) == 'BatchNorm(8, eps=0.001, mom=0.2)'
+    assert repr(GroupNorm(2, 8)) == 'GroupNorm(2, 8, eps=1e-05)' and repr(InstanceNorm(4, eps=0.1)) == 'InstanceNorm(4, eps=0.1)'
+    assert repr(LayerNorm(16)) == 'LayerNorm(eps=1e-05)'
+
+
+def test_the_registry_is_the_same_whatever_was_imported():
+    "The norms `train` knows, in a fixed order, each name resolving to the class that table says: no import registers anything."
+    import subprocess, sys
+    from lesson17.recipes import NORMS
+    from lesson17.experiments import make_norm
+    code = "import lesson17.recipes as r; print(list(r.NORMS))"
+    first = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert first.strip() == str(list(NORMS)) and list(NORMS)[:3] == ['none', 'layer', 'batch']
+    for name, where in NORMS.items():
+        cls = make_norm(name, groups=2)
+        cls = getattr(cls, 'func', cls)   # GroupNorm comes with its groups bound
+        assert (cls is None) if where is None else f'{cls.__module__}.{cls.__qualname__}' == where.replace('torch.nn.', 'torch.nn.modules.batchnorm.'), (name, cls)
 
 
 def test_groupnorm_limits_are_layernorm_and_instancenorm():
