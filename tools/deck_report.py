@@ -36,7 +36,7 @@ CURRENT_JS = """() => {
   const rendered = cells.every(c => !c.classList.contains('jp-MarkdownCell') || c.classList.contains('jp-mod-rendered'))
                    && [...cur.querySelectorAll('img')].every(i => i.complete);
   const line = e => (e ? e.innerText : '').split('\\n').map(l => l.trim()).filter(l => l)[0] || '';
-  const shows = c => c.querySelector('.jp-RenderedMarkdown, .jp-InputArea-editor') || c;   // a cell's text, not its prompt
+  const shows = c => c.querySelector(c.classList.contains('jp-MarkdownCell') ? '.jp-RenderedMarkdown' : '.jp-InputArea-editor') || c;  // not its prompt
   const heading = cur.querySelector('.jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2, .jp-RenderedMarkdown h3, .jp-RenderedMarkdown h4');
   const first = cells[0];
   const md = first && first.classList.contains('jp-MarkdownCell') ? first.querySelector('.jp-RenderedMarkdown') : null;
