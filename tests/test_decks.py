@@ -6,14 +6,15 @@ cell, say) and on every slide taller than the screen, which RISE cuts off rather
 tools/deck_report.py's, which prints every slide of any notebook (`python tools/deck_report.py nbs/04_lerp.ipynb`);
 each deck's report is also written to artifacts/decks/. One JupyterLab serves every deck.
 """
-import json
+import json, sys
 from pathlib import Path
 
 import pytest
 
-from deck_report import jupyter_lab, measure_deck
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+from deck_report import jupyter_lab, measure_deck   # deck_report imports browser_lab, wherever it lives
+
 NBS = ROOT / 'nbs'
 ARTIFACTS = ROOT / 'artifacts' / 'decks'
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'bench'))   # where browser_lab.py lives: the one line to change if it moves
+sys.path.insert(0, str(ROOT/'bench'))   # browser_lab.py: in bench/, or in tools/ beside this file (then this line can go)
 from browser_lab import CHROMIUM, jupyter_lab
 
 WIDTH, HEIGHT = 1280, 720       # the projector
