@@ -3,7 +3,7 @@ from the notebook as saved (a temporary copy of nbs/, nothing run), stepped thro
 
 A deck fails on a first slide that is not a title (its first shown element is not a `# ` heading: a `#| default_exp`
 cell, say) and on every slide taller than the screen, which RISE cuts off rather than scales. The measuring is
-tools/deck_report.py's, which prints every slide of any notebook (`python tools/deck_report.py nbs/04_lerp.ipynb`);
+tools/deck_report.py's, which prints every slide of any notebook (`.venv/bin/python tools/deck_report.py nbs/04_lerp.ipynb`);
 each deck's report is also written to artifacts/decks/. One JupyterLab serves every deck.
 """
 import json, sys
@@ -45,7 +45,7 @@ def test_deck_fits_the_screen(lab, browser, prefix):
     assert deck.slides, f'{nb}: the deck showed no slide'
     problems = deck.problems()
     assert not problems, (f'{nb} presented at 1280×720 ({len(deck.slides)} slides; '
-                          f'`python tools/deck_report.py nbs/{nb}` prints each):\n  ' + '\n  '.join(problems))
+                          f'`.venv/bin/python tools/deck_report.py nbs/{nb}` prints each):\n  ' + '\n  '.join(problems))
 
 
 def _cell(kind, source, slide_type):

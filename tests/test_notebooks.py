@@ -21,7 +21,7 @@ def test_committed_with_real_outputs(path):
     assert any('image/png' in o.get('data', {}) for o in outputs), 'no plot in the committed outputs'
 
 
-@pytest.mark.parametrize('path', NBS, ids=lambda p: p.stem)
+@pytest.mark.parametrize('path', NBS + [ROOT/'nbs'/'index.ipynb'], ids=lambda p: p.stem)
 def test_every_cell_has_a_slide_mark_and_sections_start_slides(path):
     "Every cell has a slide mark, and every `#` or `##` heading opens a markdown cell marked `slide` (none halfway down a cell)."
     cs = cells(path)

@@ -2,7 +2,7 @@
 the notebook as saved (nothing runs). Prints every slide's height against the screen and its first line, and says
 whether the first slide is a title:
 
-    .venv/bin/python tools/deck_report.py nbs/index.ipynb nbs/04_lerp.ipynb ...
+    .venv/bin/python tools/deck_report.py nbs/index.ipynb nbs/04_lerp.ipynb ...   # exit status 1 if a deck fails
 
 Works from any worktree: it serves a temporary copy of each notebook's folder (bench/browser_lab.py), so the
 notebooks given are never touched. tests/test_decks.py asserts on the same measures.
@@ -152,7 +152,7 @@ def measure_deck(lab, browser, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('notebooks', nargs='+', type=Path, help='notebooks to present, e.g. nbs/04_lerp.ipynb')
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
