@@ -21,13 +21,20 @@ def test_committed_with_real_outputs(path):
     assert any('image/png' in o.get('data', {}) for o in outputs), 'no plot in the committed outputs'
 
 
-@pytest.mark.parametrize('path', NBS, ids=lambda p: p.stem)
+@pytest.mark.parametrize('path', NBS + [ROOT/'nbs'/'index.ipynb'], ids=lambda p: p.stem)
 def test_every_cell_has_a_slide_mark_and_sections_start_slides(path):
+    "Every cell has a slide mark, and every `#` or `##` heading opens a markdown cell marked `slide` (none halfway down a cell)."
     cs = cells(path)
     assert all('slide_type' in c['metadata'].get('slideshow', {}) for c in cs), 'a cell has no slide mark'
-    for c in cs:
-        if c['cell_type'] == 'markdown' and re.match(r'#{1,2} ', ''.join(c['source'])):
-            assert c['metadata']['slideshow']['slide_type'] == 'slide', 'a section does not start a slide'
+    wrong = []
+    for i, c in enumerate(cs):
+        if c['cell_type'] != 'markdown': continue
+        src = re.sub(r'```.*?```', '', ''.join(c['source']), flags=re.S)   # a shell comment in a code block is no heading
+        wrong += [f'cell {i}: {l!r} starts halfway down the cell (split the cell there, marked `slide`)'
+                  for l in src.splitlines()[1:] if re.match(r'#{1,2} ', l)]
+        if re.match(r'#{1,2} ', src) and c['metadata']['slideshow']['slide_type'] != 'slide':
+            wrong.append(f"cell {i}: {src.splitlines()[0]!r} is marked {c['metadata']['slideshow']['slide_type']!r}, not `slide`")
+    assert not wrong, 'sections that do not start a slide:\n  ' + '\n  '.join(wrong)
 
 
 def test_slide_marks_survive_nbdev_clean(tmp_path):
