@@ -170,7 +170,7 @@ def plot_stats_grid(runs,                    # {name: `ActivationStats.data()`},
                    ):
     "A row of `plot_stats` per run, the y axis shared down each column."
     import matplotlib.pyplot as plt
-    if axs is None: _, axs = plt.subplots(len(runs), 3, figsize=(12, 0.6 + 2.2 * len(runs)), sharey='col', squeeze=False,
+    if axs is None: _, axs = plt.subplots(len(runs), 3, figsize=(12, 0.6 + 1.6 * len(runs)), sharey='col', squeeze=False,
                                           layout='constrained')
     for k, (row, (name, data)) in enumerate(zip(axs, runs.items())):
         plot_stats(data, axs=row, batches_per_epoch=batches_per_epoch, finetune_at=finetune_at)
