@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture(scope='module')
 def browser():
-    "Headless Debian Chromium through Playwright (bench/browser_lab.py's CHROMIUM); a browser that cannot start fails the test."
+    "Headless Debian Chromium through Playwright (tools/browser_lab.py's CHROMIUM); a browser that cannot start fails the test."
     from browser_lab import CHROMIUM
     try:
         from playwright.sync_api import sync_playwright
