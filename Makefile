@@ -37,8 +37,8 @@ lab: data
 	$(BIN)/jupyter lab --notebook-dir=nbs --ServerApp.port=$(PORT) $(if $(ROOT),--allow-root) --no-browser
 
 # In tiers, each only when the one before passed: the checks, the fast tests, the notebooks, then the slow and
-# browser tests. Every pytest tier takes the test files in reverse order (pytest's own, in `make pytest` and a plain
-# `pytest tests`, is the forward one), so that the suite is seen to pass in both.
+# browser tests. Both pytest tiers take the test files in reverse order; a plain `pytest tests` (and `make pytest`)
+# takes them forward, so the suite is seen to pass in both orders.
 test: data export-check clean-check test-fast nbtest browser test-slow
 	@echo "make test passed in $$(( $$(date +%s) - $(START) )) s, on $$(date -u +%F) with $$(nproc) cores"
 
