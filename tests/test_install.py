@@ -81,13 +81,11 @@ def clean_copy(dest):
             shutil.copy2(ROOT/f, dest/f)
 
 
-def user_env(venv, home):
-    "The environment of a user of `venv`: its bin first on PATH, no PYTHONPATH, nothing of this checkout or its environment."
+def user_env(venv):
+    "The environment of a user of `venv`: its bin first on PATH; no PYTHONPATH, user site-packages, nor anything of this checkout or its environment."
     env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV', 'PYTHONSTARTUP')}
     path = [p for p in env.get('PATH', '').split(os.pathsep) if p and not p.startswith((str(ROOT), sys.prefix))]
-    env.update(PATH=os.pathsep.join([str(venv/'bin'), *path]), VIRTUAL_ENV=str(venv), PYTHONNOUSERSITE='1', HOME=str(home),
-               MPLCONFIGDIR=str(home/'mpl'), PIP_DISABLE_PIP_VERSION_CHECK='1')
-    env['XDG_CACHE_HOME'] = os.environ.get('XDG_CACHE_HOME', str(Path.home()/'.cache'))   # pip's cache, and the data if downloaded
+    env.update(PATH=os.pathsep.join([str(venv/'bin'), *path]), VIRTUAL_ENV=str(venv), PYTHONNOUSERSITE='1', PIP_DISABLE_PIP_VERSION_CHECK='1')
     return env
 
 
@@ -95,15 +93,15 @@ def user_env(venv, home):
 def installed(tmp_path_factory):
     "(venv, env, cwd, wheel): the wheel built from a clean copy, installed in a fresh venv; cwd a folder outside the checkout."
     tmp = tmp_path_factory.mktemp('install')
-    src, dist, venv, home, cwd = (tmp/n for n in ('src', 'dist', 'venv', 'home', 'elsewhere'))
-    for d in (src, home, cwd): d.mkdir()
+    src, dist, venv, cwd = (tmp/n for n in ('src', 'dist', 'venv', 'elsewhere'))
+    for d in (src, cwd): d.mkdir()
     clean_copy(src)
     r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', str(dist), str(src)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     [wheel] = dist.glob('lesson17-*.whl')
     subprocess.run([sys.executable, '-m', 'venv', str(venv)], check=True, capture_output=True, timeout=300)
-    env = user_env(venv, home)
+    env = user_env(venv)
     site = Path(subprocess.run([str(venv/'bin'/'python'), '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
                                capture_output=True, text=True, check=True, env=env).stdout.strip())
     lend(closure(LENT), tmp/'lent')
