@@ -1,10 +1,15 @@
 """On a machine with a GPU: check that training runs on CUDA and the from-scratch layers match PyTorch there.
 
-Usage: python bench/gpu_check.py  (prints what it checks; exits non-zero on a mismatch)."""
-import time
+Usage: `make gpu-check` or python bench/gpu_check.py (prints what it checks; exits non-zero on a mismatch, and with a
+message saying so where there is no CUDA device)."""
+import sys, time
 
 import torch
 from torch import nn
+
+if not torch.cuda.is_available():
+    sys.exit(f'gpu_check.py needs a CUDA device, and torch {torch.__version__} sees none here (torch.cuda.is_available() '
+             'is False): run it on a machine with an NVIDIA GPU.')
 
 from lesson17.batchnorm import BatchNorm
 from lesson17.experiments import train
@@ -13,7 +18,6 @@ from lesson17.groupnorm import GroupNorm, InstanceNorm
 from lesson17.layernorm import LayerNorm
 from lesson17.syncbn import SyncBatchNorm
 
-assert torch.cuda.is_available(), 'no CUDA device'
 dev = torch.device('cuda')
 print(torch.__version__, torch.cuda.get_device_name(0))
 

@@ -8,12 +8,12 @@ drags the handle fast across the track and takes the time from letting go to the
 that the picture and text left are those of the final position. Run with `make bench` (an idle machine gives the
 fairest numbers); it writes artifacts/bench/sliders.json.
 """
-import json, os, statistics, time
+import json, os, statistics, sys, time
 from pathlib import Path
 
-from browser_lab import CHROMIUM, jupyter_lab, open_notebook, run_through, slider_handle, slider_readout
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))   # tools/browser_lab.py, which the browser tests use too
+from browser_lab import CHROMIUM, jupyter_lab, open_notebook, run_through, slider_handle, slider_readout
 
 PRESSES = 20
 OUT = ROOT / 'artifacts' / 'bench' / 'sliders.json'

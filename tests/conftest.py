@@ -1,11 +1,18 @@
 import pytest
 
 
+@pytest.hookimpl(tryfirst=True)   # before `-m` selects
+def pytest_collection_modifyitems(items):
+    "Every test that uses the `browser` fixture is marked `browser` (pyproject's markers), so no browser test can land in the fast tier."
+    for item in items:
+        if 'browser' in getattr(item, 'fixturenames', ()): item.add_marker(pytest.mark.browser)
+
+
 # --------------------------------------------------------------------------- the browser (test_browser, test_docs)
 
 @pytest.fixture(scope='module')
 def browser():
-    "Headless Debian Chromium through Playwright (bench/browser_lab.py's CHROMIUM); a browser that cannot start fails the test."
+    "Headless Debian Chromium through Playwright (tools/browser_lab.py's CHROMIUM); a browser that cannot start fails the test."
     from browser_lab import CHROMIUM
     try:
         from playwright.sync_api import sync_playwright

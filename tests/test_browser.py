@@ -1,6 +1,6 @@
 """Real-browser tests of the series' widgets: JupyterLab + headless Chromium (Playwright).
 
-A module fixture starts JupyterLab serving a temporary copy of `nbs/` (`bench/browser_lab.py`, which
+A module fixture starts JupyterLab serving a temporary copy of `nbs/` (`tools/browser_lab.py`, which
 `make bench`'s slider benchmark shares: a free 127.0.0.1 port, temporary config, settings and workspaces).
 
 Each test opens a notebook in a fresh workspace (`/lab/workspaces/<unique>/tree/...?reset`),

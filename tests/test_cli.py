@@ -11,6 +11,7 @@ def run(*args, cwd=None):
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=900)
 
 
+@pytest.mark.slow
 def test_train_torch_batch_one_epoch_reaches_084(tmp_path):
     "The foundation's acceptance run: full data, one epoch, PyTorch's BatchNorm."
     out = tmp_path/'run.json'
@@ -22,6 +23,7 @@ def test_train_torch_batch_one_epoch_reaches_084(tmp_path):
     assert 'final validation accuracy' in r.stdout and 'valid_acc' in r.stdout  # the per-epoch table
 
 
+@pytest.mark.slow
 def test_finetune_epochs_are_numbered_on_and_stats_png_written(tmp_path):
     r = run('train', '--norm', 'group', '--groups', '2', '--epochs', '1', '--finetune-epochs', '1', '--subset', '3000',
             '--json', str(tmp_path/'r.json'), '--stats', str(tmp_path/'s.png'))
@@ -35,6 +37,7 @@ def test_finetune_epochs_are_numbered_on_and_stats_png_written(tmp_path):
     assert (tmp_path/'s.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
+@pytest.mark.slow
 def test_unknown_norm_lists_the_known_ones():
     r = run('train', '--norm', 'weight')
     assert r.returncode == 2
@@ -42,6 +45,7 @@ def test_unknown_norm_lists_the_known_ones():
         assert f"'{name}'" in r.stderr
 
 
+@pytest.mark.slow
 def test_bad_numbers_are_errors():
     for args, words in ((['--bs', '0'], 'bs must be at least 1'), (['--lr', '-1'], 'lr must be a finite number above 0'),
                         (['--norm', 'group', '--groups', '3', '--subset', '600'], 'groups do not divide')):
@@ -49,6 +53,7 @@ def test_bad_numbers_are_errors():
         assert r.returncode == 2 and words in r.stderr, (args, r.stderr)
 
 
+@pytest.mark.slow
 def test_reproduce_one_experiment_writes_the_table(tmp_path):
     r = run('reproduce', '--only', 'layernorm', '--out', str(tmp_path))
     assert r.returncode == 0, r.stderr
@@ -59,6 +64,7 @@ def test_reproduce_one_experiment_writes_the_table(tmp_path):
     assert result["final_valid_acc"] >= 0.85  # one seed: 0.86-0.87 depending on the CPU; a broken LayerNorm lands far lower
 
 
+@pytest.mark.slow
 def test_reproduce_unknown_experiment():
     r = run('reproduce', '--only', 'nonsense')
     assert r.returncode == 2 and 'unknown experiments' in r.stderr
@@ -73,6 +79,7 @@ def fails(*args, status=2, env=None):
     return r.stderr
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_refused_before_training(tmp_path):
     (tmp_path/'file').write_text('')
     for args, words in ((['--lr', 'nan'], 'lr must be a finite number above 0, got nan'),
@@ -88,6 +95,7 @@ def test_bad_arguments_are_refused_before_training(tmp_path):
     assert f'out: {tmp_path/"file"} is a file, not a folder' in fails('reproduce', '--only', 'layernorm', '--out', str(tmp_path/'file'))
 
 
+@pytest.mark.slow
 def test_stats_without_matplotlib(tmp_path):
     (tmp_path/'matplotlib').mkdir()
     (tmp_path/'matplotlib'/'__init__.py').write_text("raise ImportError('No module named matplotlib')")
@@ -95,6 +103,7 @@ def test_stats_without_matplotlib(tmp_path):
     assert 'stats: needs matplotlib, which is not installed' in fails('train', '--stats', str(tmp_path/'s.png'), env=env)
 
 
+@pytest.mark.slow
 def test_lesson17_data_that_is_wrong_is_an_error_not_a_fallback(tmp_path):
     empty = tmp_path/'empty'; empty.mkdir()
     some = tmp_path/'some'; some.mkdir()
@@ -105,6 +114,7 @@ def test_lesson17_data_that_is_wrong_is_an_error_not_a_fallback(tmp_path):
         assert f'LESSON17_DATA is set to {place}, {words}' in msg
 
 
+@pytest.mark.slow
 def test_damaged_data_is_a_clear_error(tmp_path):
     for name in ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'):
         shutil.copy(f'/usr/share/datasets/fashion-mnist/{name}', tmp_path)
@@ -115,6 +125,7 @@ def test_damaged_data_is_a_clear_error(tmp_path):
     assert f'{fn} ' in msg and 'get the data again' in msg
 
 
+@pytest.mark.slow
 def test_no_data_anywhere_is_one_message(tmp_path):
     "As the console script's `main`, with the Debian folder and the download out of reach."
     code = ("import sys, pathlib, lesson17.data as d\n"
@@ -129,6 +140,7 @@ def test_no_data_anywhere_is_one_message(tmp_path):
     assert r.stderr.startswith('lesson17 train: error: Fashion-MNIST not found') and 'LESSON17_DATA' in r.stderr
 
 
+@pytest.mark.slow
 def test_divergence_stops_with_a_message_and_writes_no_json(tmp_path):
     out = tmp_path/'r.json'
     msg = fails('train', '--norm', 'torch-batch', '--lr', '100', '--subset', '2000', '--epochs', '3', '--json', str(out), status=1)
@@ -136,6 +148,7 @@ def test_divergence_stops_with_a_message_and_writes_no_json(tmp_path):
     assert len(msg.strip().splitlines()) == 1 and not out.exists()
 
 
+@pytest.mark.slow
 def test_a_last_batch_of_one_image_is_dropped_with_a_deep_model():
     r = run('train', '--norm', 'torch-batch', '--nfs', '8', '16', '32', '64', '128', '--subset', '1025', '--bs', '256', '--epochs', '1')
     assert r.returncode == 0, r.stderr
@@ -163,6 +176,7 @@ def train_options():
     return {a.dest: a for a in parser(train=True)._subparsers._group_actions[0].choices['train']._actions if a.dest != 'help'}
 
 
+@pytest.mark.slow
 def test_cli_options_are_trains():
     "Every parameter of `train` but `progress` and `parallel` is an option with train's default; --nproc is the CLI's own."
     import inspect
@@ -224,6 +238,7 @@ def interrupt_when(p, ready, timeout=120):
     return p.returncode, out, err
 
 
+@pytest.mark.slow
 def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
     # 50001 images in batches of 250 leave one over: get_dls says so just before training starts
     p = subprocess.Popen([str(BIN), 'train', '--subset', '50001', '--bs', '250', '--json', str(tmp_path/'r.json')],
@@ -233,6 +248,7 @@ def test_ctrl_c_is_a_short_message_and_status_130(tmp_path):
     assert status == 130 and err == 'lesson17 train: interrupted\n' and not (tmp_path/'r.json').exists()
 
 
+@pytest.mark.slow
 def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_path):
     # closing-torch takes seconds on 20,000 images, time enough to interrupt it after layernorm is kept
     args = ['reproduce', '--only', 'layernorm', 'closing-torch', '--subset', '20000', '--out', str(tmp_path)]
@@ -248,6 +264,7 @@ def test_reproduce_interrupted_keeps_what_finished_and_a_rerun_reuses_it(tmp_pat
     assert result['name'] == 'layernorm' and result['config']['subset'] == 20000
 
 
+@pytest.mark.slow
 def test_nproc_2_sync_batch_one_epoch_reaches_084(tmp_path):
     "Data-parallel over two gloo processes with SyncBatchNorm: the acceptance run of notebook 11."
     out = tmp_path/'run.json'
@@ -260,6 +277,7 @@ def test_nproc_2_sync_batch_one_epoch_reaches_084(tmp_path):
     assert r.stdout.count('final validation accuracy') == 1 and r.stdout.count('valid_acc') == 1  # rank 0 alone speaks
 
 
+@pytest.mark.slow
 def test_bad_nproc_and_a_batch_that_does_not_split():
     cores = os.cpu_count()
     for args, words in ((['--nproc', '0'], f'nproc must be from 1 to {cores} (the cores of this machine), got 0'),
@@ -268,6 +286,7 @@ def test_bad_nproc_and_a_batch_that_does_not_split():
         assert words in fails('train', *args), args
 
 
+@pytest.mark.slow
 def test_a_process_that_fails_ends_the_run_with_a_message(tmp_path):
     "The data is read in each process; when they fail there, the command says so in one line, exit status 1, none left."
     env = dict(os.environ, LESSON17_DATA=str(tmp_path/'nowhere'))
@@ -277,6 +296,7 @@ def test_a_process_that_fails_ends_the_run_with_a_message(tmp_path):
     assert time.monotonic() - start < 60
 
 
+@pytest.mark.slow
 def test_two_torchrun_agents_train_as_nproc_2(tmp_path):
     "Two torchrun agents, one process each, meeting at a rendezvous address, stand in for two machines: the same run as --nproc 2."
     from lesson17.parallel import free_port

@@ -165,6 +165,7 @@ def test_fewer_backward_passes_than_the_readable_batchnorm():
     assert count_passes(nn.BatchNorm2d(8), x)['forward'] == [('native_batch_norm.default', 1, 1)]
 
 
+@pytest.mark.slow
 def test_cli_trains_with_fast_batch(tmp_path):
     "`lesson17 train --norm fast-batch` is accepted, listed in --help, and learns (one epoch on a subset)."
     r = subprocess.run([str(BIN), 'train', '--help'], capture_output=True, text=True, timeout=120)

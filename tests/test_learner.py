@@ -179,12 +179,19 @@ def test_plot_loss_draws_on_the_axes_it_is_given():
 
 
 def test_momentum_learner_has_beta_not_mom():
-    "`mom` is the new value's weight everywhere in the series; the learner's momentum (the old gradients' share) is `beta`."
-    import inspect
-    from lesson17.learner import MomentumTrainCB
-    assert inspect.signature(MomentumLearner).parameters['beta'].default == 0.85
+    "`mom` is the new value's weight everywhere in the series; the learner's momentum (the old gradients' share) is `beta`: `optim.SGD`'s `momentum`."
+    import copy, inspect
     assert 'mom' not in inspect.signature(MomentumLearner).parameters
-    assert MomentumTrainCB().beta == 0.85
+    set_seed(0)
+    x, y = torch.randn(256, 1, 4, 4), torch.randint(0, 4, (256,))
+    dls = DataLoaders(DataLoader(x, y, 32), DataLoader(x[:64], y[:64], 32))   # the same batches, in order, for both
+    model = toy_model(); ref = copy.deepcopy(model)
+    MomentumLearner(model, dls, lr=0.1, beta=0.7).fit(2)
+    opt = optim.SGD(ref.parameters(), lr=0.1, momentum=0.7)
+    for _ in range(2):
+        for xb, yb in dls.train:
+            nn.functional.cross_entropy(ref(xb), yb).backward(); opt.step(); opt.zero_grad()
+    for a, b in zip(model.parameters(), ref.parameters()): torch.testing.assert_close(a, b)
 
 
 def test_progress_redraws_its_loss_plot_with_plot_loss(monkeypatch):

@@ -66,6 +66,7 @@ def plotted(png):
     return torch.tensor(np.asarray(Image.open(io.BytesIO(png)).convert('RGB')))
 
 
+@pytest.mark.slow
 def test_lerp_explorer_has_a_page_for_every_weight():
     w = quietly(lerp_explorer)
     assert w.slider.description == 'weight' and [v for _, v in w.slider.options] == list(WEIGHTS)
@@ -75,6 +76,7 @@ def test_lerp_explorer_has_a_page_for_every_weight():
     assert w.picture != before[1] and len({p for _, p in w.pages[0]}) == 101
 
 
+@pytest.mark.slow
 def test_momentum_explorer_pages_agree_with_ewma_in_both_conventions():
     values, truth = torch.randn(80), torch.zeros(80)
     w = quietly(lambda: momentum_explorer(values, truth))
@@ -95,6 +97,7 @@ def test_norm_explorer_agrees_with_describe_norm():
     assert re.findall(r'<option[^>]*>(\w+)</option>', w.html()) == ['BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm']   # the classes' names
 
 
+@pytest.mark.slow
 def test_explore_lays_the_figure_out_once_at_the_first_position():
     "The first page is the plot function's own figure (made at the explorer's size and laid out); every other page keeps that layout."
     w = quietly(lerp_explorer)

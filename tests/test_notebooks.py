@@ -1,5 +1,5 @@
 "The committed notebooks: real outputs, slide marks that survive nbdev_clean, README in step with index."
-import json, re, shutil, subprocess, sys
+import ast, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 import nbformat
@@ -7,18 +7,44 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT/'nbs').glob('[0-9]*.ipynb'))
-LESSONS = [p for p in NBS if p.stem[:2] in {f'{i:02d}' for i in range(9)}]  # 00-08 teach; 09-10 are tools
+LESSONS = [p for p in NBS if p.stem[:2] in {f'{i:02d}' for i in range(9)}]  # 00-08: the lesson, each with its plots
 
 
 def cells(path): return json.loads(path.read_text())['cells']
 
 
-@pytest.mark.parametrize('path', LESSONS, ids=lambda p: p.stem)
+def calls(src):
+    "Names of the functions a code cell calls when it runs (not those called inside the functions and classes it defines), and whether it ends in a shown expression."
+    code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('#|', '%', '!')))   # nbdev directives, magics
+    body, names = ast.parse(code).body, []
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)): continue
+        if isinstance(node, ast.Call):
+            names.append(getattr(node.func, 'id', getattr(node.func, 'attr', '')))
+        todo.extend(ast.iter_child_nodes(node))
+    last = body[-1] if body else None
+    shown = isinstance(last, ast.Expr) and not isinstance(last.value, (ast.Call, ast.Constant)) and not code.rstrip().endswith(';')
+    return names, shown
+
+
+@pytest.mark.parametrize('path', NBS, ids=lambda p: p.stem)
 def test_committed_with_real_outputs(path):
-    cs = cells(path)
-    outputs = [o for c in cs if c['cell_type'] == 'code' for o in c.get('outputs', [])]
-    assert not [o for o in outputs if o['output_type'] == 'error'], 'a committed cell shows an error'
-    assert any('image/png' in o.get('data', {}) for o in outputs), 'no plot in the committed outputs'
+    "No error; every cell that prints, displays or ends in an expression shows its output; every call of the series' plots its picture."
+    no_output, no_picture = [], []
+    for i, c in enumerate(cells(path)):
+        if c['cell_type'] != 'code': continue
+        outputs = c.get('outputs', [])
+        assert not [o for o in outputs if o['output_type'] == 'error'], f'cell {i} shows an error'
+        names, shown = calls(''.join(c['source']))
+        if (shown or {'print', 'display'} & set(names)) and not outputs: no_output.append(i)
+        if any(n.startswith('plot_') or n == 'show_images' for n in names) and \
+           not any('image/png' in o.get('data', {}) for o in outputs): no_picture.append(i)
+    assert not no_output, f'cells {no_output} print or show a value but have no output: run the notebook and save it'
+    assert not no_picture, f'cells {no_picture} call a plot function but show no picture: run the notebook and save it'
+    if path in LESSONS:
+        assert any('image/png' in o.get('data', {}) for c in cells(path) for o in c.get('outputs', [])), 'no plot in the committed outputs'
 
 
 @pytest.mark.parametrize('path', NBS + [ROOT/'nbs'/'index.ipynb'], ids=lambda p: p.stem)

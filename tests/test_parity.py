@@ -312,8 +312,21 @@ def test_groupnorm_groups_must_divide_channels():
 
 
 def test_possible_settings_still_built():
-    "The edges of each range, numpy numbers, and anything at all as LayerNorm's unused nf."
-    np = pytest.importorskip('numpy')
-    for layer in (BatchNorm(1, mom=0, eps=1), BatchNorm(2, mom=1), BatchNorm(np.int64(3), mom=np.float32(0.5), eps=np.float64(1e-3)),
-                  InstanceNorm(1, eps=0.5), GroupNorm(1, 1), GroupNorm(np.int64(2), 4), LayerNorm(None), LayerNorm('anything'), LayerNorm(0)):
-        assert isinstance(layer, nn.Module)
+    "The edges of each range, numpy numbers, and anything at all as LayerNorm's unused nf: built, and computing as PyTorch's layer with those settings."
+    import numpy as np
+    pairs = [(BatchNorm(1, mom=0, eps=1), nn.BatchNorm2d(1, momentum=0, eps=1)), (BatchNorm(2, mom=1), nn.BatchNorm2d(2, momentum=1)),
+             (BatchNorm(np.int64(3), mom=np.float32(0.5), eps=np.float64(1e-3)), nn.BatchNorm2d(3, momentum=0.5, eps=1e-3)),
+             (InstanceNorm(1, eps=0.5), nn.InstanceNorm2d(1, eps=0.5, affine=True)),
+             (GroupNorm(1, 1), nn.GroupNorm(1, 1)), (GroupNorm(np.int64(2), 4), nn.GroupNorm(2, 4))]
+    for seed, (ours, ref) in enumerate(pairs):
+        ours, ref = ours.double(), ref.double()
+        c = ref.weight.numel()
+        for step in range(2):   # twice in training: the running statistics move by `mom`
+            x = rand((4, c, 3, 3), torch.float64, seed * 10 + step)
+            close(ours(x), ref(x), torch.float64, f'{ours!r}: train output')
+        if isinstance(ref, nn.BatchNorm2d):
+            ours.eval(); ref.eval()
+            close(ours(x), ref(x), torch.float64, f'{ours!r}: eval output')
+    for nf in (None, 'anything', 0):
+        x = rand((4, 3, 3, 3), torch.float64, 7)
+        close(LayerNorm(nf).double()(x), F.layer_norm(x, x.shape[1:]), torch.float64, f'LayerNorm({nf!r})')

@@ -20,6 +20,7 @@ from torch.nn.parallel import DistributedDataParallel
 ALL = {'sync': SyncBatchNorm, 'per-process': BatchNorm, 'forward-only sync': ForwardOnlySyncBatchNorm}
 CASES = [([5, 11], ALL), ([1, 0, 9], {'sync': SyncBatchNorm})]  # per-process can't take an empty shard
 
+@pytest.mark.slow
 @pytest.mark.parametrize('sizes,norms', CASES, ids=['2 processes', '3 processes, one empty'])
 def test_matches_one_process_batchnorm(tmp_path, sizes, norms):
     "Outputs, input and parameter gradients, running statistics and eval outputs, float64, unequal shards."
@@ -129,6 +130,7 @@ def die_on_rank_1():
     dist.barrier()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('fn,words', [(raise_on_rank_1, 'process 1 of 2 failed: RuntimeError: rank 1 gives up'),
                                       (die_on_rank_1, 'process 1 of 2 died')])
 def test_a_failing_process_stops_the_others(fn, words):
@@ -138,6 +140,7 @@ def test_a_failing_process_stops_the_others(fn, words):
     assert not mp.active_children()
 
 
+@pytest.mark.slow
 def test_a_failing_process_in_a_script_ends_it_with_a_message():
     "As a user's script would see it: exit status non-zero, the message on stderr, well before the collective's timeout."
     code = ("import sys; sys.path.insert(0, %r)\n"
@@ -159,6 +162,7 @@ def large_offset_worker(sizes, offset, out):
     torch.save(dict(output=y, means=bn.means.flatten(), vars=bn.vars.flatten()), Path(out)/f'{rank}.pt')
 
 
+@pytest.mark.slow
 def test_large_offset_on_a_real_group(tmp_path):
     "A mean 1e6 times the spread: relative error at most 1e-8 in float64 against nn.BatchNorm2d on the exactly shifted data."
     sizes, offset = [5, 11], 1e6
@@ -185,6 +189,7 @@ def empty_everywhere_worker(out):
                     mults_grad=bn.mults.grad), Path(out)/f'{dist.get_rank()}.pt')
 
 
+@pytest.mark.slow
 def test_every_process_empty_gives_an_empty_output_and_keeps_the_statistics(tmp_path):
     "As PyTorch: an empty output and running statistics left alone, with a group and without one."
     launch(empty_everywhere_worker, 2, tmp_path)
@@ -219,6 +224,7 @@ def ddp_worker(out):
     del ddp
 
 
+@pytest.mark.slow
 def test_convert_after_ddp_refuses_the_wrapper_and_keeps_the_parameters_inside(tmp_path):
     launch(ddp_worker, 2, tmp_path)
     got = [torch.load(tmp_path/f'{r}.pt') for r in range(2)]
