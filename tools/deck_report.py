@@ -4,7 +4,7 @@ whether the first slide is a title:
 
     .venv/bin/python tools/deck_report.py nbs/index.ipynb nbs/04_lerp.ipynb ...   # exit status 1 if a deck fails
 
-Works from any worktree: it serves a temporary copy of each notebook's folder (bench/browser_lab.py), so the
+Works from any worktree: it serves a temporary copy of each notebook's folder (tools/browser_lab.py), so the
 notebooks given are never touched. tests/test_decks.py asserts on the same measures.
 
 RISE (jupyterlab-rise 0.43) sizes the deck to the page (width and height 100 %): a slide's content taller than the
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'bench'))   # browser_lab.py: in bench/, or in tools/ beside this file (then this line can go)
 from browser_lab import CHROMIUM, jupyter_lab
 
 WIDTH, HEIGHT = 1280, 720       # the projector
