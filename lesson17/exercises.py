@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SHAPE', 'check_ewma', 'stat_sets', 'check_layernorm', 'check_batchnorm', 'check_instancenorm', 'check_groupnorm']
 
-# %% ../nbs/09_exercises.ipynb #f96771da
+# %% ../nbs/09_exercises.ipynb #c2787829
 import copy, functools, inspect, itertools, linecache, os, re, traceback
 from types import SimpleNamespace
 import torch
@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from . import layernorm, batchnorm, groupnorm   # the series' layers: which axes each averages over, its `dims`
 
-# %% ../nbs/09_exercises.ipynb #50d49db6
+# %% ../nbs/09_exercises.ipynb #ab331e0f
 def _close(a, b, tol=1e-6):  # whether `a` and `b` (tensors or numbers; a number stands for every value) have the same shape and agree to within `tol`
     a, b = torch.as_tensor(a).detach().double(), torch.as_tensor(b).detach().double()
     return a.shape == (b := b.expand_as(a) if b.dim() == 0 else b).shape and bool(((a - b).abs() <= tol).all())
@@ -40,7 +40,7 @@ def _not_done(check):  # make `check` print 'not done yet' and return False whil
         except NotImplementedError as e: return print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again") or False
     return run
 
-# %% ../nbs/09_exercises.ipynb #4baa179b
+# %% ../nbs/09_exercises.ipynb #ba62544d
 def _lerp_loop(values, mom): return torch.stack(list(itertools.accumulate(values.double(), lambda avg, v: torch.lerp(avg, v, mom))))   # PyTorch's EWMA, from the first value
 def _ewma_run(fn, name, values, mom):  # `fn(values, mom)`; fail unless it leaves `values` alone and returns one tensor average per value
     given, n = values.clone(), len(values)
@@ -89,7 +89,7 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
     print(f"✓ {name} matches the torch.lerp loop from the first value on 8 float64 values at mom 0.3 and 0.8 and 200 float32 values at mom 0.5, 0.1 and 0.02: largest difference {max(diffs[:2]):.1e} on the 8, {max(diffs[2:]):.1e} on the 200")
     return True
 
-# %% ../nbs/09_exercises.ipynb #febd091f
+# %% ../nbs/09_exercises.ipynb #206c25ce
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W) of the first configuration: 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
 _CONFIGS = [SimpleNamespace(dtype=torch.float64, shape=SHAPE, groups=2, eps=0.1, mom=0.2), SimpleNamespace(dtype=torch.float64, shape=(1, 8, 3, 3), groups=4, eps=1e-3, mom=0.3),
             SimpleNamespace(dtype=torch.float32, shape=(2, 4, 3, 5), groups=1, eps=1e-5, mom=0.1)]   # where every probe runs, in order: float64, float32; batch 3, 1, 2; 2, 4, 1 groups
@@ -136,12 +136,12 @@ def _describe(ids, layer, shape, groups):  # how the sets `ids` differ from `lay
     like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
     head = ((f"GroupNorm averages over dims {groupnorm.GroupNorm.dims} of the grouped view x.view(n, {groups}, {c // groups}, h, w): each item's groups of {c // groups} neighbouring "
              "channels") if layer == 'GroupNorm' else f"{layer} averages over {words(_SPECS[layer]['cls'].dims)}")
-    head = f"wrong axes: {head}, yours over {words(mine_dims)}" if mine_dims is not None else f"wrong sets: {head}"
+    head = f"wrong axes: {head}, your statistics together over {words(mine_dims)}" if mine_dims is not None else f"wrong sets: {head}"
     if layer == 'GroupNorm' and like.startswith('GroupNorm') and (k := int(like.split()[2])) != groups:
         head += f"; it makes {k} groups of {c // k} channels, GroupNorm({groups}, {c}) makes {groups} groups of {c // groups}: use the groups it is given, x.view(n, self.groups, -1)"
     return head + (f", as {like} does" if like else "") + ". " + "; ".join(said)[0].upper() + "; ".join(said)[1:]
 
-# %% ../nbs/09_exercises.ipynb #07c9a137
+# %% ../nbs/09_exercises.ipynb #fac18f38
 def _set_sums(x, ids):  # per set of the numbering `ids`: how many values, their mean, and the sum of their squared deviations from it
     add = lambda v: torch.zeros(int(ids.max()) + 1, dtype=v.dtype).index_add(0, ids.flatten(), v.flatten())
     n, m = add(torch.ones_like(x)), add(x) / add(torch.ones_like(x))
@@ -173,6 +173,8 @@ def _divisor(S, Vs, eps):  # how each set's divisor `S` is made from one of the 
                             if abs(e) < 1e-10 else f"it adds eps = {e:.3g} to the variance, not the eps it was given ({eps:g})") if w]
 def _explain(c, x, y, z0, sources):  # what your output `y` for `x` does differently, measured: its scale and shift, the mean each set subtracts, what it divides by; None if unnamed
     if said := _affine(y, z0, c.g, c.b, c.spec['names']): return [said]
+    if _close(_set_sums(y.detach().double(), c.ids)[1], 0): return [f"its output is centred in each set, with nothing added after normalising: {c.spec['names'][0]} "
+        f"and {c.spec['names'][1]} do not act on the normalised values; return normalised * {c.spec['names'][0]} + {c.spec['names'][1]}"]
     if (fit := _line(x, (y.detach().double() - c.b) / c.g, c.ids)) is None: return None
     (M, S), (n, mean, q), ub = fit, _set_sums(x, c.ids), (f"it normalises with the unbiased variance (x.var's default divides by n − 1){_lesson(c.layer)}; PyTorch divides by n: "
                                                         "use x.var(dims, keepdim=True, correction=0) (or unbiased=False)")
@@ -203,7 +205,7 @@ def _observed(c, x, y):  # what fails when no cause is confirmed: centring or sp
             f"{_show(q / n / (q / n + c.eps))}" if not _close(zq / n, q / n / (q / n + c.eps)) else "each set's output is centred and of unit spread, yet it differs")
     return f"its output differs from {c.layer}'s: {said}." + _smallest(c) + f" Held: {'; '.join(c.held)}."
 
-# %% ../nbs/09_exercises.ipynb #46084369
+# %% ../nbs/09_exercises.ipynb #bc32b044
 def _build(answer, layer, args, wanted):  # your layer's name, and the layer built as the series builds it: `cls(*args)`, or by keyword if it takes keywords only
     cls = type(answer) if isinstance(answer, nn.Module) else answer
     name, values, order, sig = _name(cls), list(args.values()), list(args), inspect.signature(cls)
@@ -234,8 +236,8 @@ _SPECS = {  # each layer the checkers know: the series' class (its dims), how th
     'GroupNorm': dict(cls=groupnorm.GroupNorm, args=('groups', 'nf', 'eps'), names=('mults', 'adds'), torch="nn.GroupNorm", wanted="(groups, nf, eps=1e-5), as nn.GroupNorm(num_groups, num_channels)",
                       twin=lambda x, g, b, c, r: F.group_norm(x, c.groups, g.flatten(), b.flatten(), c.eps))}
 def _setup(answer, layer, k, shared):  # configuration `k`: your layer built as the series builds it, its scale and shift set at random; the input; the layer's sets
-    c = SimpleNamespace(**vars(_CONFIGS[k]), nf=_CONFIGS[k].shape[1], k=k, layer=layer, answer=answer, spec=_SPECS[layer], shared=shared, held=[])
-    c.args = {a: getattr(c, a) for a in c.spec['args']}
+    c = SimpleNamespace(**vars(_CONFIGS[k]), nf=_CONFIGS[k].shape[1], k=k, layer=layer, answer=answer, spec=_SPECS[layer], shared=shared, held=[],
+                        args={a: getattr(_CONFIGS[k], a, _CONFIGS[k].shape[1]) for a in _SPECS[layer]['args']})
     c.name, m = _build(answer, layer, c.args, c.spec['wanted'])
     c.m, c.x, c.ids = m.to(c.dtype), _inputs(c.shape, dtype=c.dtype), _ids(layer, c.shape, c.groups)
     c.g, c.b = _params(c.m, c.name, 1 if layer == 'LayerNorm' else c.nf, c.spec['names'], c.dtype)
@@ -295,14 +297,17 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
         if not (before[k][0] == start).all(): return f"{c.name}.{k} should start at {start:g}, as PyTorch's running_{word} does; it starts at {_show(before[k][0])}"
         c.shared['stats'].append(k)
 
-# %% ../nbs/09_exercises.ipynb #3db9335f
+# %% ../nbs/09_exercises.ipynb #30656319
 def _sets(c):  # (float64) each output moves with its input, and its statistics span the values the layer's `dims` say
     if c.dtype != torch.float64: return False
     if (still := ~(moves := _moves(c.m, c.x)).any(1)).any():
         i = torch.unravel_index(still.nonzero()[0, 0], c.shape)
         return (f"its output differs from {c.layer}'s: at item {int(i[0])}, channel {int(i[1])}, row {int(i[2])}, column {int(i[3])} (and {int(still.sum()) - 1} other places) it "
                 f"stays at {_run(c)[i].item():.4g} whatever the input, where PyTorch's moves with every input of its set." + _smallest(c) + f" Held: {'; '.join(c.held)}.")
-    if not _same_sets(ids := stat_sets(c.m, c.x, moves), c.ids): return _describe(ids, c.layer, c.shape, c.groups)
+    if not _same_sets(ids := stat_sets(c.m, c.x, moves), c.ids):   # each statistic on its own: does it subtract each of the layer's sets' own mean?
+        fit, (n, mean, q) = _line(c.x, (_run(c).double() - c.b) / c.g, c.ids), _set_sums(c.x, c.ids)
+        return _describe(ids, c.layer, c.shape, c.groups) + (f"; its mean, though, is each of {c.layer}'s sets' own: what it divides by, {_show(fit[1])}, spans other values "
+                                                              f"({c.layer} divides by {_show((q / n + c.eps).sqrt())})" if fit and _close(fit[0], mean) else '')
 def _equal(c):  # (float64) values that are equal within one set come out equal: nothing but the set's statistics may tell them apart
     if c.dtype != torch.float64: return False
     (n, ch, h, w), perm = c.shape, torch.randperm(c.shape[2] * c.shape[3], generator=torch.Generator().manual_seed(3))
@@ -331,8 +336,7 @@ def _grads(c, train=True, r=None):  # its gradients, for the input and for the s
     if not (y := _call(lambda: m(x), f"{c.name}(x) in {'training' if train else 'eval'} mode")).requires_grad:
         return f"{mode}its output carries no gradient at all, so nothing before it could learn: don't run forward under torch.no_grad() or .detach() its output"
     got = torch.autograd.grad(y, [x] + [getattr(m, k) for k in c.spec['names']], gy := torch.randn(y.shape, dtype=y.dtype, generator=torch.Generator().manual_seed(2)), allow_unused=True)
-    xr, gr, br = (t.detach().clone().requires_grad_() for t in (c.x, c.g, c.b))
-    want = torch.autograd.grad(c.spec['twin'](xr, gr, br, c, r), [xr, gr, br], gy)
+    want = torch.autograd.grad(c.spec['twin'](*(ts := [t.detach().clone().requires_grad_() for t in (c.x, c.g, c.b)]), c, r), ts, gy)   # PyTorch's, with the same scale and shift
     if got[0] is None or not _close(got[0], want[0], _tol(c, want[0])):
         for cut in (('mean', 'variance'), ('variance',), ('mean',)) if train and c.dtype == torch.float64 and got[0] is not None else ():
             if _close(got[0], torch.autograd.grad(_formula(xc := c.x.clone().requires_grad_(), c.ids, c.g, c.b, c.eps, 0, cut), xc, gy)[0]):
@@ -343,8 +347,7 @@ def _grads(c, train=True, r=None):  # its gradients, for the input and for the s
     for k, gp, wp in zip(c.spec['names'], got[1:], want[1:]):
         if gp is None or not _close(gp.flatten(), wp.flatten(), _tol(c, wp)): return f"{mode}its output is right, but the gradient of {k} is {'None: forward never uses it' if gp is None else _show(gp)}, PyTorch's {_show(wp)}"
 def _steps(c, k):  # three training steps of your layer built for configuration `k`: its running mean and variance before and after each, PyTorch's after each, the batches, its outputs
-    cc = _setup(c.answer, c.layer, k, c.shared)
-    m, rm, rv, P, ys = copy.deepcopy(cc.m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []
+    m, rm, rv, P, ys = copy.deepcopy((cc := _setup(c.answer, c.layer, k, c.shared)).m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []
     xs, R = [_inputs(cc.shape, seed=s, dtype=cc.dtype) * (1 + 0.5 * s) + s - 1 for s in range(1, 4)], [[_stat(m, n) for n in c.shared['stats']]]
     for xb in xs:
         with torch.no_grad(): ys.append(_call(lambda: m(xb), f"{cc.name}(x) in training mode").double())
@@ -399,8 +402,7 @@ def _eval(c):  # the same output as in training for a norm without running stati
     return "in eval mode its output is not (x - running mean) / (running var + eps).sqrt() * mults + adds." + _smallest(c, False, me, r) + f" Held: {'; '.join(c.held)}."
 def _defaults(c):  # built as get_model builds every norm, with the defaults: eps is 1e-5 (and BatchNorm's mom 0.1), measured from what it does
     if c.k: return False
-    name, m = _build(c.answer, c.layer, args := {k: v for k, v in c.args.items() if k not in ('eps', 'mom')}, c.spec['wanted'])
-    m, built, x = m.double(), f"built as {c.layer}({', '.join(map(str, args.values()))}), the way get_model builds every norm,", 1e-3 * _inputs(c.shape)   # variances near 1e-6: eps 1e-5 shows
+    m, built, x = _build(c.answer, c.layer, args := {k: v for k, v in c.args.items() if k not in ('eps', 'mom')}, c.spec['wanted'])[1].double(), f"built as {c.layer}({', '.join(map(str, args.values()))}), the way get_model builds every norm,", 1e-3 * _inputs(c.shape)   # variances near 1e-6: eps 1e-5 shows
     if (fit := _line(x, _run(c, x, m=m), c.ids)) and abs((e := min((fit[1] ** 2 - q / (n - k) for n, _, q in [_set_sums(x, c.ids)] for k in (0, 1)),
                                                                    key=lambda e: (e.max() - e.min()).item()).mean().item()) - 1e-5) > 1e-8:
         return f"{built} its eps is {e:.3g}; PyTorch's default, and the series', is 1e-5: give eps the default 1e-5"
@@ -409,11 +411,10 @@ def _defaults(c):  # built as get_model builds every norm, with the defaults: ep
         if abs((a := (_stat(m, c.shared['stats'][0]) / xb.mean((0, 2, 3))).median().item()) - 0.1) > 1e-6:
             return (f"{built} its running statistics move {a:.3g} of the way to each batch's" + " (0.9 is SGD's usual momentum, which weights the old value; in PyTorch's convention "
                     "mom is the weight of the new batch)" * (abs(a - 0.9) < 1e-6) + "; PyTorch's default momentum is 0.1: give mom the default 0.1")
-_PROBES = [  # (the property, its test): a test returns None when the property holds, False where it does not apply, else what fails, in words
-    ("its running statistics are persistent buffers that change in training", _state), ("it runs in training and eval mode and leaves the input unchanged", _runs),
-    ("its output is a finite tensor of the input's shape and dtype", _output), ("its statistics span the same values as {layer}'s", _sets),
-    ("equal values in one set come out equal", _equal), ("its output is PyTorch's", _values), ("its gradients are PyTorch's", _grads),
-    ("its running mean and variance are PyTorch's after 3 steps, at two moms", _running), ("eval mode", _eval), ("the defaults", _defaults)]
+_PROBES = [("its running statistics are persistent buffers that change in training", _state), ("it runs in training and eval mode and leaves the input unchanged", _runs),
+           ("its output is a finite tensor of the input's shape and dtype", _output), ("its statistics span the same values as {layer}'s", _sets), ("equal values in one set come out equal", _equal),
+           ("its output is PyTorch's", _values), ("its gradients are PyTorch's", _grads), ("its running mean and variance are PyTorch's after 3 steps, at two moms", _running),
+           ("eval mode", _eval), ("the defaults", _defaults)]   # (the property, its test): a test returns None when it holds, False where it does not apply, else what fails, in words
 def _check(answer, layer):  # every probe in every configuration: ✓ and True if all hold, else AssertionError with the first that fails
     shared = dict(diffs={}, stats=None)
     for k in range(len(_CONFIGS)):
