@@ -65,7 +65,8 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
                                                           else "an output depends on values that come after it (output {} changes with value {})".format(*later.nonzero()[0].tolist()))
         if _close(w.diagonal()[1:], 1 / torch.arange(2., n + 1, dtype=torch.float64), tol): return "it is the plain running mean (each value weighted equally), not an exponentially weighted one"
         if (fits := fits | {mom: next(((a, s, l) for a in (w[1, 1].item(), w[2, 1].item()) for s in (True, False) for l in (False, True) if _close(w, _ewma_rows(n, a, s, l), tol)), None)})[mom] is None:
-            return (f"it is not an average: for a stream of all 1s it returns {_show(w.sum(1))}" if not _close(w.sum(1), 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}")
+            return (f"it is not an average: for a stream of all 1s it returns {_show(w.sum(1))}" if not _close(w.sum(1), 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}" if not _close(w.diagonal()[1:], mom, 1e-6)
+                    else f"the newest value gets mom = {mom}, but the last output gives the earlier values weights {_show(w[-1, :-1])}, where an EWMA gives {_show(_ewma_rows(n, mom)[-1, :-1])}")
     (a, start, late), a2 = fits[moms[0]], fits[moms[1]][0]
     said = [f"the newest value gets weight {a:.3g} whatever mom it is given ({moms[0]}, {moms[1]}): it ignores the mom" if _close(a, a2, tol) else f"the momentum convention is swapped: "
             f"the newest value gets weight {1 - moms[0]:g}, not mom = {moms[0]} (torch.lerp(avg, v, mom))" if _close(a, 1 - moms[0], tol) and _close(a2, 1 - moms[1], tol) else
@@ -120,7 +121,7 @@ def _like(ids, shape):  # which of the series' layers groups values as `ids` doe
     for layer, g in [(l, 2) for l in _SPECS if l != 'GroupNorm'] + [('GroupNorm', g) for g in range(2, shape[1]) if shape[1] % g == 0]:
         if _same_sets(ids, _ids(layer, shape, g)): return f"{layer} with {g} groups" if layer == 'GroupNorm' else layer
     return ''
-def _describe(ids, layer, shape, groups):  # how the sets `ids` differ from `layer`'s: the axes or groups, then the items, channels and positions of the first set that differs
+def _describe(ids, layer, shape, groups, whole=True):  # how the sets `ids` differ from `layer`'s: the axes or groups, then the first set that differs; `whole`: confirmed statistics of those sets
     want, (n, c, h, w), axes = _ids(layer, shape, groups), shape, ('batch', 'channels', 'height', 'width')
     o = next(i for i in range(ids.numel()) if not torch.equal(ids.flatten() == ids.flatten()[i], want.flatten() == want.flatten()[i]))
     item, ch = (int(t) for t in torch.unravel_index(torch.tensor(o), shape)[:2])
@@ -130,10 +131,10 @@ def _describe(ids, layer, shape, groups):  # how the sets `ids` differ from `lay
     words = lambda dims: f"dims {dims} (" + ('every dimension: one set for the whole batch' if len(dims) == 4 else f"the {axes[dims[0]]} only" if len(dims) == 1 else
                                              ' and '.join(', '.join(axes[d] for d in dims).rsplit(', ', 1))) + ")"
     said = [f"the output for item {item}, channel {ch} depends on no other value: it computes no statistics over a set"] if mine.sum() == 1 else [
-        f"your statistics for item {item}, channel {ch} span {ls(im, n, 'item')}; {ls(cm, c, 'channel')}; {int(mine[item, ch].sum())} of {h * w} positions. {layer}'s span "
+        f"{'your statistics' if whole else 'your output'} for item {item}, channel {ch} {'span' if whole else 'depends on values in'} {ls(im, n, 'item')}; {ls(cm, c, 'channel')}; {int(mine[item, ch].sum())} of {h * w} positions. {layer}'s span "
         f"{ls(it, n, 'item')}; {ls(ct, c, 'channel')}; {int(theirs[item, ch].sum())} of {h * w} positions"]
-    if len(im) > len(it) == 1: said.append(f"yours change when item {[i for i in im if i != item][0]} changes: they run across the batch; {layer}'s stay inside one item")
-    like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
+    if len(im) > len(it) == 1: said.append(f"yours change when item {[i for i in im if i != item][0]} changes" + (": they run across the batch" if whole else "") + f"; {layer}'s stay inside one item")
+    like, mine_dims = (_like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)) if whole else ('', None)
     head = ((f"GroupNorm averages over dims {groupnorm.GroupNorm.dims} of the grouped view x.view(n, {groups}, {c // groups}, h, w): each item's groups of {c // groups} neighbouring "
              "channels") if layer == 'GroupNorm' else f"{layer} averages over {words(_SPECS[layer]['cls'].dims)}")
     head = f"wrong axes: {head}, your statistics together over {words(mine_dims)}" if mine_dims is not None else f"wrong sets: {head}"
@@ -306,7 +307,8 @@ def _sets(c):  # (float64) each output moves with its input, and its statistics 
                 f"stays at {_run(c)[i].item():.4g} whatever the input, where PyTorch's moves with every input of its set." + _smallest(c) + f" Held: {'; '.join(c.held)}.")
     if not _same_sets(ids := stat_sets(c.m, c.x, moves), c.ids):   # each statistic on its own: does it subtract each of the layer's sets' own mean?
         fit, (n, mean, q) = _line(c.x, (_run(c).double() - c.b) / c.g, c.ids), _set_sums(c.x, c.ids)
-        return _describe(ids, c.layer, c.shape, c.groups) + (f"; its mean, though, is each of {c.layer}'s sets' own: what it divides by, {_show(fit[1])}, spans other values "
+        own = _line(c.x, (_run(c).double() - c.b) / c.g, ids)   # a cause only when confirmed: in each of its own sets, (x − that set's mean) / S
+        return _describe(ids, c.layer, c.shape, c.groups, own is not None and _close(own[0], _set_sums(c.x, ids)[1])) + (f"; its mean, though, is each of {c.layer}'s sets' own: what it divides by, {_show(fit[1])}, spans other values "
                                                               f"({c.layer} divides by {_show((q / n + c.eps).sqrt())})" if fit and _close(fit[0], mean) else '')
 def _equal(c):  # (float64) values that are equal within one set come out equal: nothing but the set's statistics may tell them apart
     if c.dtype != torch.float64: return False
