@@ -78,7 +78,7 @@ def check_ewma(fn,  # your function, called as `fn(values, mom)` with a 1-d tens
     "Check `fn` against repeated `torch.lerp` from the first value, on 8 float64 values and on 04's 200 float32 ones; name what it does if it differs."
     name, short, diffs = _name(fn), torch.tensor([3., 1, 4, 1, 5, 9, 2, 6], dtype=torch.float64), []
     long = torch.cat([torch.zeros(100), torch.ones(100)]) + 0.3 * torch.randn(200, generator=torch.Generator().manual_seed(0))   # 04's step with noise
-    for values, mom in [(short, 0.3), (short, 0.8), (long, 0.5), (long, 0.1), (long, 0.02)]:   # the lesson's moms on the long stream
+    for values, mom in [(short, 0.3), (short, 0.8), (long, 0.5), (long, 0.1), (long, 0.02)]:   # 04's three moms on the long stream
         out, want, on = _ewma_run(fn, name, values, mom), _lerp_loop(values, mom), f"on {len(values)} {_dt(values.dtype)} values at mom {mom}"
         if not (ok := torch.isfinite(out)).all():
             k, kinds = int((~ok).nonzero()[0]), ' and '.join(w for w, t in (('NaN', out.isnan()), ('inf', out.isinf())) if t.any())
