@@ -8,7 +8,7 @@ __all__ = ['BatchNorm']
 # %% ../nbs/06_batchnorm.ipynb #1f770898
 import torch
 from torch import nn
-from .checks import is_number, check_arg, check_batch
+from .checks import check_batch
 from .norm import Norm
 
 # %% ../nbs/06_batchnorm.ipynb #dd5e0ba2
@@ -17,11 +17,8 @@ class BatchNorm(Norm):
     dims = (0, 2, 3)  # the axes of (N, C, H, W) input that share one mean and variance
     per_channel_mean = True  # a conv bias before it would be subtracted away (see `model.conv`)
     def __init__(self, nf, mom=0.1, eps=1e-5):  # mom: the weight of each new batch (PyTorch's convention)
-        super().__init__(nf, eps)
-        check_arg(type(self).__name__, 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
-        self.mom = mom
-        self.register_buffer('means', torch.zeros(1, nf, 1, 1))
-        self.register_buffer('vars', torch.ones(1, nf, 1, 1))
+        super().__init__(nf, eps, mom)
+        self.register_buffer('means', torch.zeros(1, nf, 1, 1)); self.register_buffer('vars', torch.ones(1, nf, 1, 1))
     def stats(self, x):
         if not self.training: return self.means, self.vars  # eval: the running statistics
         m, v, n = self.batch_stats(x)
@@ -30,9 +27,12 @@ class BatchNorm(Norm):
     def batch_stats(self, x):  # SyncBatchNorm takes them over every process's batch
         n = x.numel() // self.nf  # values per channel
         check_batch(self.label, x, n)
-        v, m = torch.var_mean(x, dim=self.dims, keepdim=True, correction=0)
-        return m, v, n
+        return *super().stats(x), n  # the mean and biased variance over `dims`, as every norm takes them
     def update_stats(self, m, v, n):
         with torch.no_grad():
             self.means.lerp_(m, self.mom)
             self.vars.lerp_(v * n / (n - 1), self.mom)  # the running variance is unbiased, as PyTorch's
+    def norm(self, x):  # the base's step with the scale and shift folded into one multiply-add per channel
+        m, v = self.stats(x)
+        scale = self.mults / (v + self.eps).sqrt()
+        return x * scale + (self.adds - m * scale)

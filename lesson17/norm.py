@@ -17,12 +17,15 @@ class Norm(nn.Module):
     per_channel = True   # a scale and a shift per channel (`mults`, `adds`); False: one number each (`mult`, `add`), as the lesson's LayerNorm
     def __init__(self, nf,     # number of channels; None for a norm without a scale and shift per channel
                  eps=1e-5,     # added to the variance before the square root
+                 mom=None,     # the weight of each new batch in running statistics (PyTorch's convention); None for a norm without them
                 ):
         super().__init__()
         name = type(self).__name__
         if self.per_channel: check_arg(name, 'nf', nf, is_count(nf), 'a whole number of channels, at least 1')
         check_arg(name, 'eps', eps, is_number(eps) and eps > 0, 'a finite number above 0')
-        self.nf, self.eps = nf, eps
+        if mom is not None or hasattr(self, 'update_stats'):  # a norm that keeps running statistics needs a mom
+            check_arg(name, 'mom', mom, is_number(mom) and 0 <= mom <= 1, 'the weight of each new batch, a number from 0 to 1')
+        self.nf, self.eps, self.mom = nf, eps, mom
         if self.per_channel: self.mults, self.adds = nn.Parameter(torch.ones(nf, 1, 1)), nn.Parameter(torch.zeros(nf, 1, 1))
         else: self.mult, self.add = nn.Parameter(torch.tensor(1.)), nn.Parameter(torch.tensor(0.))
 
@@ -30,16 +33,21 @@ class Norm(nn.Module):
         "The learnable scale and shift: `mult` and `add` (one number each), or `mults` and `adds` (one per channel)."
         return (self.mults, self.adds) if self.per_channel else (self.mult, self.add)
 
+    def view(self, x):
+        "`x` as its statistics see it, `dims` counted in this view: unchanged here; GroupNorm's groups each a slice."
+        return x
+
     def stats(self, x):
-        "The mean and biased variance of `x` over `dims`, as PyTorch normalises: BatchNorm and GroupNorm replace this."
+        "The mean and biased variance of `x` over `dims`, as PyTorch normalises: BatchNorm replaces this."
         v, m = torch.var_mean(x, dim=self.dims, keepdim=True, correction=0)
         return m, v
 
     def norm(self, x):
-        "`x` normalised with `stats`, then scaled and shifted: the step a fused layer (12) replaces whole."
-        m, v = self.stats(x)
+        "`x` normalised with the `stats` of its `view`, then scaled and shifted: the step a fused layer (12) replaces whole."
+        xv = self.view(x)
+        m, v = self.stats(xv)
         mult, add = self.scale_shift()
-        return (x - m) / (v + self.eps).sqrt() * mult + add
+        return ((xv - m) / (v + self.eps).sqrt()).reshape(x.shape) * mult + add
 
     def forward(self, x):
         check_nchw(self.label, x, self.nf)
@@ -50,7 +58,7 @@ class Norm(nn.Module):
     def settings(self):
         "The layer's settings in words: groups and channels first, then eps, and mom where there is one."
         shape = [str(a) for a in (getattr(self, 'groups', None), self.nf) if a is not None]
-        return shape, [f'eps={self.eps}'] + ([f'mom={self.mom}'] if hasattr(self, 'mom') else [])
+        return shape, [f'eps={self.eps}'] + ([f'mom={self.mom}'] if self.mom is not None else [])
 
     @property
     def label(self):

@@ -124,16 +124,17 @@ def test_each_norm_reads_its_own_dims():
 
 
 def test_every_norm_shares_one_forward():
-    "One forward, in the Norm base; each layer overrides only its own step: SyncBatchNorm how the batch statistics are computed, the fast layers `norm`."
+    "One forward, in the Norm base; each layer overrides only its own step: GroupNorm its view, BatchNorm its statistics (and folds its scale and shift), SyncBatchNorm how the batch statistics are computed, the fast layers `norm`."
     from lesson17.norm import Norm
     from lesson17.fastnorm import FastBatchNorm, FastGroupNorm
     from lesson17.syncbn import SyncBatchNorm
     for cls in (LayerNorm, BatchNorm, InstanceNorm, GroupNorm, SyncBatchNorm, FastBatchNorm, FastGroupNorm):
         assert issubclass(cls, Norm) and cls.forward is Norm.forward, cls
-    assert LayerNorm.stats is InstanceNorm.stats is Norm.stats and BatchNorm.stats is not Norm.stats and GroupNorm.stats is not Norm.stats
-    assert SyncBatchNorm.stats is BatchNorm.stats and SyncBatchNorm.norm is Norm.norm and SyncBatchNorm.batch_stats is not BatchNorm.batch_stats
-    assert FastBatchNorm.batch_stats is BatchNorm.batch_stats and FastBatchNorm.update_stats is BatchNorm.update_stats and FastBatchNorm.norm is not Norm.norm
-    assert FastGroupNorm.stats is GroupNorm.stats and FastGroupNorm.norm is not Norm.norm
+    assert LayerNorm.stats is InstanceNorm.stats is GroupNorm.stats is Norm.stats and BatchNorm.stats is not Norm.stats
+    assert GroupNorm.view is not Norm.view and LayerNorm.view is BatchNorm.view is InstanceNorm.view is Norm.view
+    assert SyncBatchNorm.stats is BatchNorm.stats and SyncBatchNorm.norm is BatchNorm.norm and SyncBatchNorm.batch_stats is not BatchNorm.batch_stats
+    assert FastBatchNorm.batch_stats is BatchNorm.batch_stats and FastBatchNorm.update_stats is BatchNorm.update_stats and FastBatchNorm.norm is not BatchNorm.norm
+    assert FastGroupNorm.view is GroupNorm.view and FastGroupNorm.norm is not Norm.norm
 
 
 def test_print_shows_the_settings():
