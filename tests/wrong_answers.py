@@ -954,5 +954,5 @@ class BatchVarBN(MyBatchNorm):
 
 GENERALIZE += [
     (check_groupnorm, AffineFirstGN, ["its output is centred in each set, with nothing added after normalising", "mults and adds do not act on the normalised values"], ["the value it subtracts", "not centred"]),
-    (check_batchnorm, BatchVarBN, ["its mean, though, is each of BatchNorm's sets' own: what it divides by", "spans other values"], []),
+    (check_batchnorm, BatchVarBN, ["it subtracts the mean over BatchNorm's sets, and divides by the standard deviation over dims (0, 1, 2, 3)"], []),
 ]
