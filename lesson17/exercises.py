@@ -184,7 +184,7 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
     for words, mu, var in sources:
         if _close(M, mu) and (d := _divisor(S, var or Vs, c.eps)) is not None: return [w for w in [words] + d if w]
     if any(_close(M, mu) for _, mu, _ in sources): return [said] if (said := _each(c, x, z)) else None   # one of the means it could subtract, and a divisor nothing names: over which axes?
-    if (f1 := _line(x, y1, c.ids)) is None or not _close(f1[0], M): return [f"what it subtracts changes with {c.spec['names'][0]} and {c.spec['names'][1]}: they act on more than the normalised values; return normalised * {c.spec['names'][0]} + {c.spec['names'][1]}"]
+    if (f1 := _line(x, y1, c.ids)) is None or not _close(f1[0], M): return None   # what it subtracts depends on the scale and shift: no one value to name, said by what fails
     return [("it never subtracts the mean: it divides x itself by the standard deviation; centre first, (x - m) / (v + eps).sqrt()" if _close(M, 0) else
              "it subtracts each set's variance where its mean belongs (torch.var_mean returns the variance first: v, m = torch.var_mean(...))" if _close(M, q / n) or _close(M, q / (n - 1))
              else f"the mean it subtracts is each set's sum divided by {k.mean().item():.4g}, not by the {n[0].item():g} values in the set: it is {n[0].item() / k.mean().item():.3g} × the set's mean" if _close(k := mean * n / M, k.mean(), 1e-6 * k.abs().max())
@@ -365,8 +365,7 @@ def _steps(c, k):  # three training steps of your layer built for configuration 
     m, rm, rv, P, ys = copy.deepcopy((cc := _setup(c.answer, c.layer, k, c.shared)).m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []
     xs, R = [_inputs(cc.shape, seed=s, dtype=cc.dtype) * (1 + 0.5 * s) + s + 2 for s in range(1, 4)], [[_stat(m, n) for n in c.shared['stats']]]
     for xb in xs:
-        with torch.no_grad(): ys.append(_call(lambda: m(xb), f"{cc.name}(x) in training mode").double()), F.batch_norm(xb, rm, rv, training=True, momentum=cc.mom, eps=cc.eps)
-        R.append([_stat(m, n) for n in c.shared['stats']]), P.append([rm.double().clone(), rv.double().clone()])
+        with torch.no_grad(): ys.append(_call(lambda: m(xb), f"{cc.name}(x) in training mode").double()), F.batch_norm(xb, rm, rv, training=True, momentum=cc.mom, eps=cc.eps), R.append([_stat(m, n) for n in c.shared['stats']]), P.append([rm.double().clone(), rv.double().clone()])
     return SimpleNamespace(c=cc, m=m, xs=xs, R=R, ys=ys, P=P)
 def _solve(r, s):  # the weight `a` of each new batch and the factor `f` on its statistic `s` for which r ← r + a (f s − r) gives the running values `r`; None if none do
     (r0, r1, r2, r3), (s1, s2, s3) = r, s
@@ -395,6 +394,7 @@ def _running_says(run, other, i):  # what the running statistic `i` of `run` doe
               f"its running variance takes the batch's × {f:.4g} = (n − 1) / n, Bessel's factor upside down: multiply by n / (n − 1), n = {n}" if _close(f, (n - 1) / n, 1e-9) else
               f"its running variance takes the batch's × {f:.4g}, n / (n − 1) with n = {f / (f - 1):.4g}{' (the batch size)' * _close(f / (f - 1), bs, 1e-6)}{' (every value of the batch, all channels together)' * _close(f / (f - 1), c.x.numel(), 1e-6)}, where PyTorch's n is batch × height × width = {n}"
               if f / (f - 1) > 1 and _close(f / (f - 1), round(f / (f - 1)), 1e-6) else f"its running variance takes the batch's × {f:.4g}, where PyTorch's takes it × n / (n − 1) = {n / (n - 1):.4g}")
+        if aw == f"{moves}, not mom = {mom:g}" and fw and fw.endswith(f"= {n / (n - 1):.4g}"): continue   # a fit whose weight and factor name nothing is no cause
         return words, [w for w in (aw, fw) if w]
     for f in (1.,) if i == 0 else (n / (n - 1), 1.):   # one weight for every channel at each step, if there is one
         if _close(a := (r[1:] - r[:-1]) / (torch.stack([_mv(t)[i] * f for t in run.xs]) - r[:-1]), a[:, :1].expand_as(a), 1e-6):

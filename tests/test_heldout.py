@@ -1,11 +1,11 @@
-"""Four sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Five sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message still says what it said when the set was graded; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -94,6 +94,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout5.gn_functional_param_shapes': 'GNFunctionalParamShapes(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
     'heldout5.gn_total_variance_unbiased_between': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
     'heldout5.gn_last_item_stats_for_all': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout6.ewma_cumsum_final_weights': "each output is the EWMA's times [0.0824, 0.1176, 0.1681, 0.2401,",
+    'heldout6.ewma_toeplitz_triu': 'an output depends on values that come after it: output 0 is 1 × value 0 + 0.21 × value 1',
+    'heldout6.ewma_lerp_not_assigned': "the last output depends only on values [0] (weights [1.0]), where an EWMA's depends on",
+    'heldout6.ewma_range_stops_early': 'one too',
+    'heldout6.ln_mean_over_whole_batch': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout6.ln_missing_parens': "its output differs from LayerNorm's: undoing the scale and shift, its output is not",
+    'heldout6.ln_functional_eps_positional': 'LNFunctionalEpsPositional(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError:',
+    'heldout6.ln_capital_tensor_params': 'LNCapitalTensorParams',   # torch.Tensor(1) is uninitialised memory: what it says depends on what is there
+    'heldout6.bn_running_var_all_dims': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [2.0818,',
+    'heldout6.bn_buffers_shaped_like_mults': 'BNBuffersShapedLikeMults(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout6.bn_bessel_on_whole_running_var': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [0.9802,',
+    'heldout6.bn_affine_as_buffers': 'make it self.mults = nn.Parameter(torch.ones(6, 1,',
+    'heldout6.bn_tracks_second_moment': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [1.3918,',
+    'heldout6.in_pool_kernel_height': 'INPoolKernelHeight(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout6.in_returns_input': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
+    'heldout6.in_stack_channels_first': 'its output is float64 of shape (6, 3, 2, 4) for float64 input of shape (3, 6, 2, 4): it',
+    'heldout6.gn_five_dims_groups_axis': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
+    'heldout6.gn_slice_start_not_scaled': 'wrong sets: its output at item 0, channel 1, row 0, column 0 depends on its own value and',
+    'heldout6.gn_mults_indexed_by_group': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
+    'heldout6.gn_view_back_two_dims': 'its output is float64 of shape (6, 3, 48) for float64 input of shape (3, 6, 2, 4): it',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
