@@ -6,14 +6,12 @@
 __all__ = ['SHAPE', 'check_layernorm', 'check_batchnorm', 'check_instancenorm', 'check_groupnorm', 'check_ewma', 'stat_sets']
 
 # %% ../nbs/09_exercises.ipynb #c2787829
-import copy, functools, inspect, itertools, linecache, os, re, traceback
+import copy, functools, inspect, itertools, linecache, math, os, re, traceback
 from types import SimpleNamespace
 import torch
 from torch import nn
 import torch.nn.functional as F
 from . import layernorm, batchnorm, groupnorm   # the series' layers: which axes each averages over, its `dims`
-
-# %% ../nbs/09_exercises.ipynb #ab331e0f
 def _close(a, b, tol=1e-6):  # whether `a` and `b` (tensors or numbers; a number stands for every value) have the same shape and agree to within `tol`
     a, b = (t.detach().double() if isinstance(t, torch.Tensor) else torch.tensor(t, dtype=torch.float64) for t in (a, b))
     return a.shape == (b := b.expand_as(a) if b.dim() == 0 else b).shape and bool(((a - b).abs() <= tol).all())
@@ -28,16 +26,19 @@ def _call(fn, doing):  # call `fn()`; if your code fails, fail saying what the c
         err, shapes = AssertionError(f"{doing} raised {type(e).__name__}: {(str(e).splitlines() or [''])[0]}"), {}
         if frames := [(f, n) for f, n in traceback.walk_tb(e.__traceback__) if f.f_code.co_filename != _call.__code__.co_filename and f'{os.sep}torch{os.sep}' not in f.f_code.co_filename]:
             (f, n), line = frames[-1], linecache.getline(frames[-1][0].f_code.co_filename, frames[-1][1]).strip()
-            shapes = {k: v for k, v in f.f_locals.items() if isinstance(v, torch.Tensor) and re.search(rf'\b{k}\b', line)} | { f'self.{k}': v for k in re.findall(r'self\.(\w+)', line) if isinstance(v := getattr(f.f_locals.get('self'), k, None), torch.Tensor)}
-            err = AssertionError(f"{err}, at `{line}`" + ", where " * bool(shapes) + ", ".join(f"{k} is {tuple(v.shape)}" for k, v in shapes.items()))
+            named = {k: v for k in re.findall(r'(?:self\.)?[A-Za-z_]\w*(?:\[[^\[\]()]*\])?', line.split('#')[0]) + re.findall(r'(?:self\.)?[A-Za-z_]\w*', line.split('#')[0]) if isinstance(v := _value(k, f.f_locals), (torch.Tensor, int)) and not isinstance(v, bool)}   # the line's tensors, and its whole numbers
+            shapes = {k: v for k, v in named.items() if isinstance(v, torch.Tensor)}
+            err = AssertionError(f"{err}, at `{line}`" + ", where " * bool(named) + ", ".join(f"{k} is {tuple(v.shape) if k in shapes else v}" for k, v in named.items()))
         err.shapes = shapes
         raise err from e
+def _value(expr, names):  # the value of `expr` — a name, self.attribute or a subscript of one, without calls — in the frame whose local `names` are given; None if it has none
+    try: return eval(expr, {'__builtins__': {}}, dict(names))
+    except Exception: return None
 def _not_done(check):  # make `check` print 'not done yet' and return False while the answer still raises NotImplementedError
-    @functools.wraps(check)
     def run(answer):
         try: return check(answer)
         except NotImplementedError as e: return print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again") or False
-    return run
+    return functools.wraps(check)(run)
 
 # %% ../nbs/09_exercises.ipynb #ba62544d
 def _lerp_loop(values, mom): return torch.stack(list(itertools.accumulate(values.double(), lambda avg, v: torch.lerp(avg, v, mom))))   # PyTorch's EWMA, from the first value
@@ -46,11 +47,15 @@ def _ewma_run(fn, name, values, mom):  # `fn(values, mom)`; fail unless it leave
     out = _call(lambda: fn(given, mom), f"{name}(values, mom={mom})")
     if not torch.equal(given, values): raise AssertionError(f"{name} changes the values it was given in place: they became {_show(given, 6)}; start from avg = values[0].clone()")
     if not isinstance(out, torch.Tensor): raise AssertionError(f"{name} returned a {type(out).__name__}, not a tensor: collect the averages in a list and return torch.stack(that_list)")
-    if out.shape != (n,): raise AssertionError(f"{name} returned shape {tuple(out.shape)} for {n} values: " + {1: "a single number; return the average after every value", n + 1: "one too many", n - 1: "one too few", n: f"one average per value, in an extra dimension: return shape ({n},)"}.get(out.numel(), "not one average per value"))
+    if out.shape != (n,): raise AssertionError(f"{name} returned shape {tuple(out.shape)} for {n} values: " + {1: "a single number; return the average after every value", n + 1: "one too many", n - 1: "one too few", n: f"one average per value, in an extra dimension: return shape ({n},)"}.get(out.numel(), "not one average per value")
+                                              + next((f"; its {len(o)} outputs are the running averages after values {i} to {i + len(o) - 1}" + (", so the average after the last value is missing" if i == 0 and len(o) == n - 1 else ", so the first is missing" if i == 1 and len(o) == n - 1 else "")
+                                                      for o in [out.flatten().detach().double()] if 0 < len(o) < n for i in range(n - len(o) + 1) if _close(o, _lerp_loop(values, mom)[i:i + len(o)], 1e-6)), ""))
     return out
 def _ewma_rows(n, a, start=True, late=False):  # the weights of an EWMA whose newest value gets `a`, from the first value (`start`) or from 0; `late`: each output before its own value
     rows = list(itertools.accumulate(eye := torch.eye(n, dtype=torch.float64), lambda avg, e: torch.lerp(avg, e, a), initial=eye[0] * start))
     return torch.stack(rows[:-1] if late else rows[1:])
+_OF_MOM = [(w, eval(f"lambda m: {w.replace('−', '-').replace('²', ' ** 2').replace('·', '*').replace('mom', 'm')}")) for w in ("mom", "1 − mom", "−mom", "mom²", "(1 − mom)²", "1 − (1 − mom)²", "mom / (1 + mom)", "1 / (1 + mom)", "2 · mom", "mom / 2", "mom · (1 − mom)", "1")]   # weights made of mom
+def _of_mom(v, *moms): return next((w for w, f in _OF_MOM if all(_close(x, f(m), 1e-7) for x, m in zip(v, moms))), None)   # the weights `v` at `moms`, in words: the same expression of each mom
 def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from the weight it gives each value (fed one value at a time), in words; None if nothing can be named
     n, fits, run = len(values), {}, lambda v, mom: torch.as_tensor(fn(v.clone(), mom))
     for mom in moms:
@@ -70,16 +75,20 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
         if _close(w.diagonal()[1:], 1 / torch.arange(2., n + 1, dtype=torch.float64), tol): return "it is the plain running mean (each value weighted equally), not an exponentially weighted one"
         if (fits := fits | {mom: next(((a, s, l) for a in (w[1, 1].item(), w[2, 1].item()) for s in (True, False) for l in (False, True) if _close(w, _ewma_rows(n, a, s, l), tol)), None)})[mom] is None:
             h, W, t = w.sum(1), _ewma_rows(n, mom), torch.arange(1., n + 1, dtype=torch.float64)
-            if _close(w, h[:, None] * W, tol): return f"each output is the EWMA's times {_show(h)}" + ": it divides by 1 − (1 − mom)^(t + 1), Adam's bias correction, needless from the first value" * _close(h, 1 / (1 - (1 - mom) ** t), tol)
+            if _close(w, h[:, None] * W, tol): return f"each output is the EWMA's times {_show(h)}" + (": it divides by 1 − (1 − mom)^(t + 1), Adam's bias correction, needless from the first value" if _close(h, 1 / (1 - (1 - mom) ** t), tol) else next((
+                f" = {b}^k for k = {k.long().tolist()}" + ": (1 − mom) for each value still to come, so its weights are those of the final average, counted back from the end; only the last output is an average" * (b != 'mom' and _close(k, t.flip(0) - 1)) for b, v in (("(1 − mom)", 1 - mom), ("mom", mom)) if _close(k := (h.log() / math.log(v)).round(), h.log() / math.log(v), 1e-6)), f": outputs {(h - 1).abs().gt(tol).nonzero().flatten().tolist()} are off by that factor; every other output is right" * bool(((h - 1).abs() < tol).any())))
             if len(j := ((w - W).abs() > tol).any(0).nonzero().flatten()) == 1 and _flat(r := w[:, j[0]] / W[:, j[0]]): return (f"only value {int(j[0])}'s weights differ from an EWMA's: it gets {r[0]:.3g} × the "
                 "weight an EWMA gives it in every output" + ", as if counted twice: once as the start, once more as a new value with weight mom" * (int(j[0]) == 0 and _close(r[0], 1 + mom, tol)))
-            return (f"it is not an average: for a stream of all 1s it returns {_show(h)}" if not _close(h, 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}" + ": 1 / (t + 1) until that falls below mom, then mom — a warm-up an EWMA from the first value does not need" * _close(
+            al, be = (w[2, 1] / w[1, 1]).item(), w[1, 1].item()   # is each step avg = al · avg + be · v?
+            if _close(w, torch.stack(list(itertools.accumulate(torch.eye(n, dtype=torch.float64)[1:], lambda r, e: al * r + be * e, initial=w[0]))), tol): return "each step computes avg = {} · avg + {} · value (at mom {}: {:.3g} and {:.3g}), where an EWMA computes avg = (1 − mom) · avg + mom · value".format(
+                *(f"({w})" if ' ' in w and w[0] != '(' else w for w in (_of_mom([v], mom) or f"{v:.3g}" for v in (al, be))), mom, al, be)
+            return (f"it is not an average: for a stream of all 1s it returns {_show(h)}; its last output weights the values {_show(w[-1], n)}, an EWMA's {_show(W[-1], n)}" if not _close(h, 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}" + ": 1 / (t + 1) until that falls below mom, then mom — a warm-up an EWMA from the first value does not need" * _close(
                     w.diagonal()[1:], (1 / t[1:]).clamp(min=mom), tol) if not _close(w.diagonal()[1:], mom, 1e-6)
                     else f"the newest value gets mom = {mom}, but the last output gives the earlier values weights {_show(w[-1, :-1])}, where an EWMA gives {_show(_ewma_rows(n, mom)[-1, :-1])}")
     (a, start, late), a2 = fits[moms[0]], fits[moms[1]][0]
     said = [f"the newest value gets weight {a:.3g} whatever mom it is given ({moms[0]}, {moms[1]}): it ignores the mom" if _close(a, a2, tol) else f"the momentum convention is swapped: "
             f"the newest value gets weight {1 - moms[0]:g}, not mom = {moms[0]} (torch.lerp(avg, v, mom))" if _close(a, 1 - moms[0], tol) and _close(a2, 1 - moms[1], tol) else
-            f"the newest value gets weight {a:.3g}, not mom = {moms[0]}" + ": 1 − (1 − mom)², as two lerps in each step give" * _close(a, 1 - (1 - moms[0]) ** 2, tol) if not _close(a, moms[0], tol) else None, "it starts from 0 instead of the first value" * (not start)]
+            f"the newest value gets weight {a:.3g}" + (f", not mom = {moms[0]}: 1 − (1 − mom)², as two lerps in each step give" if _close(a, 1 - (1 - moms[0]) ** 2, tol) else (f" = {w} (at mom {moms[0]} and at {moms[1]}), not mom" if (w := _of_mom((a, a2), *moms)) else f", not mom = {moms[0]}")) if not _close(a, moms[0], tol) else None, "it starts from 0 instead of the first value" * (not start)]
     return "; and ".join(s for s in said + ["each output is the average before its own value was added"] * late if s) or None
 @_not_done
 def check_ewma(fn):
@@ -100,27 +109,22 @@ SHAPE = (3, 6, 2, 4)  # (N, C, H, W) of the first configuration: 6 channels make
 _CONFIGS = [SimpleNamespace(dtype=torch.float64, shape=SHAPE, groups=2, eps=0.1, mom=0.2), SimpleNamespace(dtype=torch.float64, shape=(1, 8, 3, 3), groups=4, eps=1e-3, mom=0.3),
             SimpleNamespace(dtype=torch.float32, shape=(2, 4, 3, 5), groups=1, eps=1e-5, mom=0.1)]   # where every probe runs, in order: float64, float32; batch 3, 1, 2; 2, 4, 1 groups
 def _inputs(shape=SHAPE, seed=0, dtype=torch.float64):  # a batch whose items and channels have different means and spreads
-    (n, c), f64 = shape[:2], dict(dtype=torch.float64)
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed), **f64) * torch.linspace(0.3, 1.5, c, **f64).view(c, 1, 1) * torch.linspace(0.6, 1.4, n, **f64).view(n, 1, 1, 1)
-    return (x + torch.linspace(-1., 2., c, **f64).view(c, 1, 1) + torch.linspace(-.5, .5, n, **f64).view(n, 1, 1, 1)).to(dtype)
-def _dims_ids(dims, shape):  # set numbers for statistics taken over `dims` of a tensor of `shape`
-    ids = torch.zeros(shape, dtype=torch.long)
-    for d in (d for d in range(len(shape)) if d not in dims): ids = ids * shape[d] + torch.arange(shape[d]).view([-1 if i == d else 1 for i in range(len(shape))])
-    return ids
+    (n, c), lin = shape[:2], lambda a, b, k, d: torch.linspace(a, b, k, dtype=torch.float64).view(k, *[1] * d)   # from a to b along the items (d = 3) or the channels (d = 2)
+    return (torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * lin(0.3, 1.5, c, 2) * lin(0.6, 1.4, n, 3) + lin(-1., 2., c, 2) + lin(-.5, .5, n, 3)).to(dtype)
+def _dims_ids(dims, shape):  # set numbers for statistics taken over `dims` of a tensor of `shape`: one number per position along the other dims
+    return functools.reduce(lambda ids, d: ids * shape[d] + torch.arange(shape[d]).view([-1 if i == d else 1 for i in range(len(shape))]), [d for d in range(len(shape)) if d not in dims], torch.zeros(shape, dtype=torch.long))
 def _ids(layer, shape, groups=2):  # set numbers for the statistics of the series' `layer`, from its `dims` (GroupNorm's over its grouped view (N, groups, C/groups, H, W))
     return _dims_ids(groupnorm.GroupNorm.dims, (shape[0], groups, shape[1] // groups, *shape[2:])).reshape(shape) if layer == 'GroupNorm' else _dims_ids(_SPECS[layer]['cls'].dims, shape)
 def _moves(m, x):  # moves[o, i]: whether output o of `m` (a copy of it, each time) moves when input i does
     with torch.no_grad(): return torch.stack([(copy.deepcopy(m)(x + 0.5 * e.view_as(x)) - copy.deepcopy(m)(x)).abs().flatten() > 1e-10 for e in torch.eye(x.numel(), dtype=x.dtype)], 1)
 def stat_sets(m, x, moves=None):
     "For each value of `x` (N, C, H, W), the number of the set of inputs the output of norm layer `m` (copied before each call: its state is left alone) for it depends on: the values its statistics span. `moves`: `_moves(m, x)`, if already found."
-    dep = (_moves(m, x) if moves is None else moves) | torch.eye(x.numel(), dtype=torch.bool)
-    dep = dep | dep.T                                                    # linked either way (an output can saturate) ...
+    dep = (d := (_moves(m, x) if moves is None else moves) | torch.eye(x.numel(), dtype=torch.bool)) | d.T   # linked either way (an output can saturate) ...
     while not torch.equal(dep, more := (dep.double() @ dep.double()) > 0): dep = more   # ... and through others: whole sets
     return torch.unique(dep, dim=0, return_inverse=True)[1].view(x.shape)
 def _same_sets(a, b): return len(torch.unique(torch.stack([a.flatten(), b.flatten()], 1), dim=0)) == len(a.unique()) == len(b.unique())   # the same grouping
 def _like(ids, shape):  # which of the series' layers groups values as `ids` does ('GroupNorm with 3 groups'; '' if none)
     return next((f"{layer} with {g} groups" if layer == 'GroupNorm' else layer for layer, g in [(l, 2) for l in _SPECS if l != 'GroupNorm'] + [('GroupNorm', g) for g in range(2, shape[1]) if shape[1] % g == 0] if _same_sets(ids, _ids(layer, shape, g))), '')
-_AXES = ((2, 3), (1, 2, 3), (0, 2, 3), (0, 1, 2, 3), (2,), (3,))   # the axes the series' norms average over: InstanceNorm's, LayerNorm's, BatchNorm's, all; a column, a row
 def _words(dims): return f"dims {dims} (" + ('every dimension: one set for the whole batch' if len(dims) == 4 else f"the {('batch', 'channels', 'height', 'width')[dims[0]]} only" if len(dims) == 1 else ' and '.join(', '.join(('batch', 'channels', 'height', 'width')[d] for d in dims).rsplit(', ', 1))) + ")"
 def _describe(ids, layer, shape, groups):  # how the sets `ids` (confirmed statistics: each set's output is its values less their mean, over a spread) differ from `layer`'s: the axes or groups, then the first set that differs
     want, (n, c, h, w) = _ids(layer, shape, groups), shape
@@ -153,19 +157,18 @@ def _affine(y, z0, g, b, names):  # if in each channel `y` is PyTorch's normalis
     def fit(Y, Z): G = ((Z - Z.mean(1, keepdim=True)) * Y).sum(1) / ((Z - Z.mean(1, keepdim=True)) ** 2).sum(1); return G, (B := Y.mean(1) - G * Z.mean(1)), _close(Y, G[:, None] * Z + B[:, None])
     (G, B, ok), per = fit(*(t.detach().double().transpose(0, 1).reshape(c, -1) for t in (y, z0))), g.numel() > 1
     g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
-    for words, G_, B_ in ((f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", b, g), (f"it never uses {mult} and {add}: {fix}", 1, 0),
-                          (f"it adds {add} before multiplying by {mult}: multiply first, then add", g, b * g), (f"it divides by {mult} instead of multiplying: {fix}", 1 / g, b), (f"it never adds {add}: {fix}", g, 0), (f"it never multiplies by {mult}: {fix}", 1, b)):
-        if ok and _close(G, G_) and _close(B, B_): return words
-    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g)) for bw, B_ in (("0", 0), (add, b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b))
-                           if _close(G, G_) and _close(B, B_)), None)): return f"it multiplies the normalised values by {gb[0]} and adds {gb[1]}, where PyTorch multiplies by {mult} and adds {add}: {fix}"
+    said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
+            (f"1 / {mult}", add): f"it divides by {mult} instead of multiplying: {fix}", (mult, "0"): f"it never adds {add}: {fix}", ("1", add): f"it never multiplies by {mult}: {fix}"}   # the slips with a name
+    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b))
+                           if _close(G, G_) and _close(B, B_)), None)): return said.get(gb, f"it multiplies the normalised values by {gb[0]} and adds {gb[1]}, where PyTorch multiplies by {mult} and adds {add}: {fix}")
     Gi, Bi, oki = fit(*(t.detach().double().reshape(n * c, -1) for t in (y, z0)))   # each item's channel on its own
-    if per and not ok and oki and (J := ((Gi[:, None] - g).abs() < 1e-6) & ((Bi[:, None] - b).abs() < 1e-6)).any(1).all() and ((j := J.double().argmax(1).view(n, c)) != torch.arange(c)).any():
-        return (f"item {(i := int((j != torch.arange(c)).nonzero()[0, 0]))}, channel {(ch := int((j != torch.arange(c)).nonzero()[0, 1]))} is scaled and shifted with {mult}[{j[i, ch]}] and {add}[{j[i, ch]}], not with channel {ch}'s" + f": it indexes {mult} and {add} by the item, not the channel" * bool((j == torch.arange(n)[:, None]).all()))
-_FORMS = [  # how the number each set is divided by can be made from the set's variance v and an eps e: (words, e measured from that number S and v)
-    (None, lambda S, v: S ** 2 - v), ("eps is added outside the square root, v.sqrt() + eps; add it to the variance first: (v + eps).sqrt()", lambda S, v: S - v.sqrt()),
-    ("it divides by the variance, not by the standard deviation: take the square root, (v + eps).sqrt()", lambda S, v: S - v),
-    ("it multiplies by the standard deviation instead of dividing by it (rsqrt is already 1 / √): (x - m) * (v + eps).rsqrt()", lambda S, v: 1 / S ** 2 - v),
-    ("it takes the square root twice: it divides by √(std + eps), not by the standard deviation (v + eps).sqrt()", lambda S, v: S ** 2 - v.sqrt())]
+    idx = lambda V, P: J.double().argmax(1).view(n, c) if (J := (V[:, None] - P).abs() < 1e-6).any(1).all() else None   # which of the numbers `P` each item's channel uses, if each uses one
+    if per and oki and (jg := idx(Gi, g)) is not None and (jb := idx(Bi, b)) is not None and (moved := ((jg != torch.arange(c)) | (jb != torch.arange(c))).any(1)).any():
+        how = lambda j, p: f"{p}[k] for k = {j[i].tolist()}" + (" (the item)" if (j == torch.arange(n)[:, None]).all() else next((f" (the channel's group of {c // k})" for k in range(1, c) if c % k == 0 and (j == torch.arange(c) // (c // k)).all()), ""))
+        return f"item {(i := int(moved.nonzero()[0, 0]))}'s channels 0 to {c - 1} are scaled with {how(jg, mult)} and shifted with {how(jb, add)}, where k should be the channel: index {mult} and {add} by channel, of shape (1, {c}, 1, 1)"
+_FORMS = [(None, lambda S, v: S ** 2 - v), ("eps is added outside the square root, v.sqrt() + eps; add it to the variance first: (v + eps).sqrt()", lambda S, v: S - v.sqrt()),   # how a set's divisor S can be made
+    ("it divides by the variance, not by the standard deviation: take the square root, (v + eps).sqrt()", lambda S, v: S - v), ("it takes the square root twice: it divides by √(std + eps), not by the standard deviation (v + eps).sqrt()", lambda S, v: S ** 2 - v.sqrt()),
+    ("it multiplies by the standard deviation instead of dividing by it (rsqrt is already 1 / √): (x - m) * (v + eps).rsqrt()", lambda S, v: 1 / S ** 2 - v)]   # from its set's variance v and an eps: (words, that eps, from S and v)
 def _divisor(S, Vs, eps):  # how each set's divisor `S` is made from one of the variances `Vs`, [(words, v)], and an eps measured from them, in words; None if in no way
     if _close(S, 1): return ["it never divides by the standard deviation, it only subtracts the mean: divide by (v + eps).sqrt() as well"]
     for (vwords, v), (fwords, e_of) in itertools.product(Vs, _FORMS):
@@ -177,30 +180,33 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
     if _close(y1 := _call(lambda: m(x.clone()), f"{c.name}(x) with {' and '.join(c.spec['names'])} at 1 and 0").detach().double(), z0, _tol(c, z0)):   # the scale and shift on their own
         return [f"with {(mult := c.spec['names'][0])} at 1 and {(add := c.spec['names'][1])} at 0 its output is PyTorch's, so it normalises right and scales or shifts wrong: " + (f"it scales and shifts the input before normalising it with the input's own "
                 f"statistics; normalise first, then multiply by {mult} and add {add}" if _close(y, (x * c.g + c.b - (ss := _set_sums(x, c.ids))[1][c.ids]) / (ss[2][c.ids] / ss[0][c.ids] + c.eps).sqrt()) else f"return normalised * {mult} + {add}")]
-    if (fit := _line(x, z := (y.detach().double() - c.b) / c.g, c.ids)) is None: return [said] if (said := _each(c, x, z)) else None
-    (M, S), (n, mean, q), qm, ub = fit, _set_sums(x, c.ids), _set_sums((x - fit[0][c.ids]) ** 2, c.ids)[1], f"it normalises with the unbiased variance (x.var's default divides by n − 1){_lesson(c.layer)}; PyTorch divides by n: use x.var(dims, keepdim=True, correction=0)"
-    Vs = [(None, q / n), (ub, q / (n - 1)), (None, qm), (ub, qm * n / (n - 1)), ("it divides by the root of the mean of x², not of the variance, the mean of (x − m)²: centre before squaring", _set_sums(x * x, c.ids)[1]),
+    if (fit := _line(x, z := y1, c.ids)) is None: return [said] if (said := _each(c, x, z)) else None   # the normalisation on its own: its output with the scale and shift at 1 and 0
+    (M, S), (n, mean, q), qm, ub = fit, _set_sums(x, c.ids), _set_sums((x - fit[0][c.ids]) ** 2, c.ids)[1], "it normalises with the unbiased variance (x.var's default divides by n − 1)" + f", as the lesson's {c.layer} does" * (c.layer in ('LayerNorm', 'BatchNorm')) + "; PyTorch divides by n: use x.var(dims, keepdim=True, correction=0)"
+    Vs = [(None, q / n), (ub, q / (n - 1)), ("it divides by the root of the mean of x², not of the variance, the mean of (x − m)²: centre before squaring", _set_sums(x * x, c.ids)[1]), (None, qm), (ub, qm * n / (n - 1)),
           ("it divides by the root of the sum of the squared deviations (the centred set's length, as F.normalize divides by), not of their mean: divide that sum by the set's n", q), ("where the variance belongs it uses each set's mean", mean)]
     for words, mu, var in sources:
         if _close(M, mu) and (d := _divisor(S, var or Vs, c.eps)) is not None: return [w for w in [words] + d if w]
+    red = lambda v, how: torch.zeros(len(n), dtype=torch.float64).scatter_reduce(0, c.ids.flatten(), v.flatten(), how, include_self=False)   # per set, its largest or smallest of `v`
+    for words, d in (("mean |x − m| (the mean absolute deviation)", _set_sums((x - mean[c.ids]).abs(), c.ids)[1]), ("max − min (the range)", red(x, 'amax') - red(x, 'amin')), ("max |x − m|", red((x - mean[c.ids]).abs(), 'amax'))):
+        if _close(M, mean) and _flat(e := S - d): return [f"it divides by {words}{' + eps' if abs(e[0] - c.eps) < 1e-9 else f' + {e[0].item():.3g}' * (abs(e[0].item()) > 1e-9)} in each set, not by the standard deviation (v + eps).sqrt()"]
+    if _close(M, mean) and _flat(k := q / (S ** 2 - c.eps)) and k[0] > 0: return [f"the variance it divides by is each set's sum of squared deviations divided by {k[0].item():.4g}, not by the {n[0].item():g} values in the set"]
     if any(_close(M, mu) for _, mu, _ in sources): return [said] if (said := _each(c, x, z)) else None   # one of the means it could subtract, and a divisor nothing names: over which axes?
-    if (f1 := _line(x, y1, c.ids)) is None or not _close(f1[0], M): return None   # what it subtracts depends on the scale and shift: no one value to name, said by what fails
-    return [("it never subtracts the mean: it divides x itself by the standard deviation; centre first, (x - m) / (v + eps).sqrt()" if _close(M, 0) else
+    if _close(M, mean / (q / n + c.eps).sqrt()) and _close(S, 1): return ["it divides only the mean by the standard deviation, x - m / s, and never x itself: put brackets round x - m, (x - m) / (v + eps).sqrt()"]
+    return [("it never subtracts the mean, it divides x itself; centre first, (x - m) / (v + eps).sqrt()" if _close(M, 0) else f"it adds {k[0].item():.3g}{' (eps)' * (abs(k[0] - c.eps) < 1e-9)} to every normalised value, "
+             f"(x - m) / s + {k[0].item():.3g}" if _flat(k := (mean - M) / S) else
              "it subtracts each set's variance where its mean belongs (torch.var_mean returns the variance first: v, m = torch.var_mean(...))" if _close(M, q / n) or _close(M, q / (n - 1))
              else f"the mean it subtracts is each set's sum divided by {k.mean().item():.4g}, not by the {n[0].item():g} values in the set: it is {n[0].item() / k.mean().item():.3g} × the set's mean" if _close(k := mean * n / M, k.mean(), 1e-6 * k.abs().max())
              else f"the value it subtracts from each set is {_show(M)}, where the sets' means are {_show(mean)}")] + (_divisor(S, Vs, c.eps) or [])
 def _flat(e): return bool(torch.isfinite(e).all()) and e.max() - e.min() <= 1e-7 * (1 + e.abs().max())   # one number for every set
 def _each(c, x, z):  # each statistic on its own: z = (x − M) / S on each item's channel, and over which axes M is a mean and S a spread, in words; None if neither is the layer's nor any axes'
-    if (fit := _line(x, z, fine := _dims_ids((2, 3), c.shape))) is None: return None
+    if (fit := next((f for axes in ((2, 3), (2,), (3,)) if (f := _line(x, z, fine := _dims_ids(axes, c.shape)))), None)) is None: return None   # each item's channel, else its columns or rows
     (M, S), mean = (t[fine] for t in fit), lambda I: _set_sums(x, I)[1][I]
-    own = f"each item's groups of {c.nf // c.groups} channels" if c.layer == 'GroupNorm' else _words(_SPECS[c.layer]['cls'].dims)
-    sets = [(c.ids, f"{c.layer}'s sets")] + [(_dims_ids(d, c.shape), _words(d)) for d in _AXES]
+    sets = [(c.ids, f"{c.layer}'s sets")] + [(_dims_ids(d, c.shape), _words(d)) for d in ((2, 3), (1, 2, 3), (0, 2, 3), (0, 1, 2, 3), (2,), (3,))]   # the axes the series' norms average over, all, a column, a row
     a = next((w for I, w in sets if _close(M, mean(I))), None)
     b = next(((v, m) for (Iv, v), (Im, m) in itertools.product(sets, sets) if _close(S ** 2 - _set_sums((x - mean(Im)) ** 2, Iv)[1][Iv], c.eps, 1e-7 * (1 + S.max() ** 2))), None)
     if (a and a != sets[0][1]) or (b and b != (sets[0][1],) * 2):
         return (f"it subtracts the mean over {a}" if a else "the value it subtracts is no mean over the usual axes") + (f", and divides by the standard deviation over {b[0]}" if b and b[0] == b[1]
-                else f", and divides by the root of the mean over {b[0]} of the squared deviations from the mean over {b[1]}" if b else "") + f"; {c.layer} takes both over {own}"
-def _lesson(layer): return f", as the lesson's {layer} does" * (layer in ('LayerNorm', 'BatchNorm'))
+                else f", and divides by the root of the mean over {b[0]} of the squared deviations from the mean over {b[1]}" if b else "") + f"; {c.layer} takes both over {f'the groups of {c.nf // c.groups} channels in each item' if c.layer == 'GroupNorm' else _words(_SPECS[c.layer]['cls'].dims)}"
 @torch.no_grad()
 def _smallest(c, train=True, m=None, r=None):  # the first small input where yours and PyTorch's differ, with both outputs
     for shape in sorted(((n, c.nf, h, w) for n in (1, 2) for h in (1, 2) for w in (1, 2)), key=lambda s: (s[0] * s[2] * s[3], s)):
@@ -211,18 +217,16 @@ def _smallest(c, train=True, m=None, r=None):  # the first small input where you
 def _observed(c, x, y):  # what fails when no cause is confirmed: centring or spread, the smallest input where yours and PyTorch's differ, and what held
     z = (y.detach().double() - c.b) / c.g
     (n, zm, zq), (_, _, q), fit = _set_sums(z, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids)
-    said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else
-            f"its output is centred, but not of unit spread: it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}"
-            if fit else f"its output is centred, but not of unit spread: undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = "
-            f"{_show(q / n / (q / n + c.eps))}" if not _close(zq / n, q / n / (q / n + c.eps)) else "each set's output is centred and of unit spread, yet it differs")
+    said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else "its output is centred, but not of unit spread: " + (
+            f"it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}" if fit else f"undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = "
+            f"{_show(q / n / (q / n + c.eps))}") if not _close(zq / n, q / n / (q / n + c.eps)) or fit else "each set's output is centred and of unit spread, yet it differs")
     return f"its output differs from {c.layer}'s: {said}." + _smallest(c) + f" Held: {'; '.join(c.held)}."
 
 # %% ../nbs/09_exercises.ipynb #bc32b044
 def _build(answer, layer, args, wanted):  # your layer's name, and the layer built as the series builds it: `cls(*args)`, or by keyword if it takes keywords only
     cls = type(answer) if isinstance(answer, nn.Module) else answer
     name, values, order, sig = _name(cls), list(args.values()), list(args), inspect.signature(cls)
-    if sorted(named := [p for p in sig.parameters if p in args]) == sorted(order) and named != order:
-        raise AssertionError(f"{name}'s constructor takes ({', '.join(named)}) in another order than the series: it builds {layer}({', '.join(order)}), with the arguments in that order, so give it {wanted}")
+    if sorted(named := [p for p in sig.parameters if p in args]) == sorted(order) and named != order: raise AssertionError(f"{name}'s constructor takes ({', '.join(named)}) in another order than the series: it builds {layer}({', '.join(order)}), with the arguments in that order, so give it {wanted}")
     for how in (values, args):
         try: (sig.bind(*how) if how is values else sig.bind(**how))
         except TypeError: continue
@@ -230,13 +234,13 @@ def _build(answer, layer, args, wanted):  # your layer's name, and the layer bui
     raise AssertionError(f"{name} can't be built as {layer}({', '.join(order)}), the way the series builds it: its constructor takes {sig}; give it {wanted}")
 def _params(m, name, nf, names, dtype):  # fail unless `m` has learnable `names` of `nf` numbers, starting at 1 and 0; give them random values, returned shaped (1, nf, 1, 1)
     values = (0.5 + torch.rand(nf, dtype=dtype, generator=(gen := torch.Generator().manual_seed(1))), torch.randn(nf, dtype=dtype, generator=gen))
-    for attr, start, value in zip(names, (1., 0.), values):
+    for last, (attr, start, value) in itertools.product((False, True), zip(names, (1., 0.), values)):   # every parameter's kind and shape first, then where each starts
         p, init = getattr(m, attr, None), f"nn.Parameter(torch.{'ones' if start else 'zeros'}({nf}, 1, 1))" if nf > 1 else f"nn.Parameter(torch.tensor({start}))"
         if not isinstance(p, torch.Tensor): raise AssertionError(f"{name} has no {attr}: the scale and shift are missing; add self.{attr} = {init} in __init__")
         if not isinstance(p, nn.Parameter): raise AssertionError(f"{name}.{attr} is a plain tensor, not a parameter, so the optimiser never trains it: make it self.{attr} = {init}")
-        if p.numel() != nf: raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}")
-        if not (p == start).all(): raise AssertionError(f"{name}.{attr} should start at {start:g}, so the layer starts as a pure normalization; it starts at {_show(p)}")
-        with torch.no_grad(): p.copy_(value.view_as(p))
+        if p.numel() != nf: raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}" + " (torch.Tensor(k) makes k numbers, whatever the memory held; torch.tensor(v) makes the value v)" * (p.numel() == 0))
+        if last and not (p == start).all(): raise AssertionError(f"{name}.{attr} should start at {start:g}, so the layer starts as a pure normalization; it starts at {_show(p)}")
+        if last: p.data.copy_(value.view_as(p))
     return [v.view(1, nf, 1, 1) for v in values]
 _SPECS = {  # each layer the checkers know: the series' class (its dims), how the series builds it, its scale and shift, and PyTorch's twin, of (x, scale, shift, config, running stats)
     'LayerNorm': dict(cls=layernorm.LayerNorm, args=('nf', 'eps'), names=('mult', 'add'), torch="F.layer_norm(x, x.shape[1:], eps) * mult + add", wanted="(nf=None, eps=1e-5); the lesson calls nf `dummy`, as LayerNorm does not need it", twin=lambda x, g, b, c, r: F.layer_norm(x, x.shape[1:], eps=c.eps) * g + b),
@@ -257,24 +261,29 @@ def _note(c, kind, a, b): c.shared['diffs'][kind, c.dtype] = max(_most(a, b), c.
 def _stat(m, k): return torch.as_tensor(getattr(m, k)).detach().double().flatten().clone()
 def _kept(m): return {k: ('attribute', v) for k, v in vars(m).items() if isinstance(v, (torch.Tensor, float))} | {k: ('parameter', p) for k, p in m.named_parameters()} | {k: ('buffer', b) for k, b in m.named_buffers()}
 def _runs(c):  # it runs in both modes and leaves its input alone; if it fails, the shapes on the line that failed: a statistic that lost its dims, or a tensor lined up with other dims
-    try: return None if (x := c.x.clone()) is not None and [_run(c, x, t) for t in (True, False)] and torch.equal(x, c.x) else (f"it changes its input in place: after {c.name}(x), x holds other values "
-                                                                                                      "(x -= m or x.sub_() write into the caller's tensor, which the layer before may still need); write new tensors, x = (x - m) / s")
+    try: return None if (x := c.x.clone()) is not None and [_run(c, x, t) for t in (True, False)] and torch.equal(x, c.x) else (f"it changes its input in place: after {c.name}(x), x holds other values, "
+                                                                                                      "so the caller's tensor, which the layer before may still need, is overwritten; compute new tensors, or work on x.clone()")
     except AssertionError as e:
         if e.__cause__ is None: raise
         crash, shapes, nf = str(e), getattr(e, 'shapes', {}), c.nf
-    lost = [f"{k} {tuple(t.shape)} is {u} {tuple(v.shape)} without its dims {d}, as a mean or variance taken without keepdim=True is: {u}.mean({d}, keepdim=True) keeps them, "
-            "and lines up" for k, t in shapes.items() for u, v in shapes.items() if '.' not in k and t.dim() < v.dim() for d in itertools.combinations(range(v.dim()), v.dim() - t.dim())
-            if [s for i, s in enumerate(v.shape) if i not in d] == list(t.shape)][:1]
+    stat = lambda t, v, d: next((w for w, f in (("mean", torch.mean), ("variance", lambda v, d: v.var(d, correction=0)), ("unbiased variance", torch.var), ("standard deviation", torch.std)) if math.prod(v.shape[i] for i in d) > 1 and _close(t.flatten(), f(v.double(), d).flatten())), None)
+    lost = [f"{k} {tuple(t.shape)} is the {w} of {u} {tuple(v.shape)} over dims {d}, taken without keepdim=True, so it lost those dims: {u}.mean({d}, keepdim=True) keeps them, and lines up" for k, t in shapes.items()
+            for u, v in ({'x': c.x} | shapes).items() if '.' not in k and t.dim() < v.dim() for d in itertools.combinations(range(v.dim()), v.dim() - t.dim()) if [s for i, s in enumerate(v.shape) if i not in d] == list(t.shape) and (w := stat(t, v, d))][:1]
+    lost += [f"{k} {tuple(t.shape)} is the {w} of x over dims {d} only, where {c.layer} averages over dims {dims}: use x.{'mean' if w == 'mean' else 'var'}({dims}, keepdim=True)" for k, t in shapes.items() if t.dim() == 4 and c.layer != 'GroupNorm'
+             and (d := tuple(i for i in range(4) if t.shape[i] == 1 != c.x.shape[i])) and d != (dims := _SPECS[c.layer]['cls'].dims) and (w := stat(t, c.x, d))][:1 - len(lost)]
     lines_up = lambda s: ' and '.join(('batch', 'channels', 'height', 'width')[i] for i, k in enumerate((1,) * (4 - len(s)) + tuple(s)) if k != 1) if len(s) <= 4 else 'no axis'
     wrong = [f"{k} {tuple(t.shape)} lines up with the {lines_up(t.shape)} of (N, C, H, W) input, not the channels: give it shape (1, {nf}, 1, 1)" for k, t in shapes.items() if k.startswith('self.') and t.numel() == nf > 1 and lines_up(t.shape) != 'channels']
     return "; ".join([crash] + lost + wrong + [f"{k} {tuple(t.shape)} has the batch's {t.shape[0]} first but {t.dim()} dims, so it lines up with the {lines_up(t.shape)} of (N, C, H, W) input: keep four dims, "
                                                f"({t.shape[0]}, 1, 1, 1)" for k, t in shapes.items() if '.' not in k and 1 < t.dim() < 4 and t.shape[0] == c.shape[0] > 1 and set(t.shape[1:]) == {1} and not lost][:1])
-def _output(c):
+def _output(c):   # a finite tensor of the input's shape and dtype; if its values are PyTorch's laid out otherwise, how
     for train, mode in ((True, ''), (False, 'in eval mode ')):
-        if not isinstance(y := _run(c, train=train), torch.Tensor) or y.shape != c.x.shape or y.dtype != c.dtype:
-            return f"{mode}its output is {f'{_dt(y.dtype)} of shape {tuple(y.shape)}' if isinstance(y, torch.Tensor) else f'a {type(y).__name__}'} for {_dt(c.dtype)} input of shape {c.shape}: " + (
-                "its values are PyTorch's in another shape" + ": the items' outputs joined along their first axis, as torch.cat does; torch.stack(outputs) puts them on a new batch axis" * (y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]))
-                if train and isinstance(y, torch.Tensor) and y.shape != c.x.shape and y.numel() == c.x.numel() and _close(y.reshape(c.shape), c.spec['twin'](c.x, c.g, c.b, c, None), _tol(c, y)) else "it must have the input's shape and dtype")
+        y, want = _run(c, train=train), c.spec['twin'](c.x, c.g, c.b, c, None)
+        p = next((p for p in itertools.permutations(range(4)) if train and isinstance(y, torch.Tensor) and y.numel() == want.numel() and _close(y.flatten(), want.permute(p).flatten(), _tol(c, want))), None)
+        moved = "its values are PyTorch's in another shape" + (f": PyTorch's output with its dims in the order {p}, .permute{p}" + f", then reshaped to {tuple(y.shape)}" * (want.permute(p).shape != y.shape) if p != (0, 1, 2, 3) else ": the items' outputs joined along their first axis, as torch.cat does; torch.stack(outputs) "
+                                                              "puts them on a new batch axis" if y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]) else "") if p else ""
+        if not isinstance(y, torch.Tensor) or y.shape != c.x.shape or y.dtype != c.dtype:
+            return f"{mode}its output is {f'{_dt(y.dtype)} of shape {tuple(y.shape)}' if isinstance(y, torch.Tensor) else f'a {type(y).__name__}'} for {_dt(c.dtype)} input of shape {c.shape}: " + (moved if p and y.shape != c.x.shape else "it must have the input's shape and dtype")
+        if p and p != (0, 1, 2, 3) and not _close(y, want, _tol(c, want)): return f"its values are PyTorch's in other places: {moved.split(': ')[1]}"
         if not (ok := torch.isfinite(y)).all():
             i, kinds = torch.unravel_index((~ok).flatten().nonzero()[0, 0], y.shape), ' and '.join(w for w, t in (('NaN', y.isnan()), ('inf', y.isinf())) if t.any())
             return (f"{mode}its output has {kinds} at {int((~ok).sum())} of its {y.numel()} values (the first at item {int(i[0])}, channel {int(i[1])}, row {int(i[2])}, column {int(i[3])}), " f"for input of shape {c.shape} whose values are all finite; PyTorch's output is finite")
@@ -282,8 +291,7 @@ _INIT = "self.register_buffer('means', torch.zeros(1, nf, 1, 1)) and the same fo
 def _state(c):  # run once as built (float32: a plain tensor kept lines up): what changes must be running statistics, persistent buffers of nf numbers, starting at 0 and 1, without gradients
     if c.layer != 'BatchNorm' or c.k: return False
     m, x = _build(c.answer, c.layer, c.args, c.spec['wanted'])[1], _inputs(c.shape, dtype=torch.float32)
-    before = {k: (torch.as_tensor(v).detach().clone(), isinstance(v, float)) for k, (kind, v) in _kept(m).items()}
-    changes = lambda m: [k for k, (kind, v) in _kept(m).items() if k not in before or not torch.equal(torch.as_tensor(v).detach(), before[k][0])]
+    before, changes = {k: (torch.as_tensor(v).detach().clone(), isinstance(v, float)) for k, (kind, v) in _kept(m).items()}, lambda m: [k for k, (kind, v) in _kept(m).items() if k not in before or not torch.equal(torch.as_tensor(v).detach(), before[k][0])]
     try: _call(lambda: m(x.clone().requires_grad_()), f"{c.name}(x) in training mode")
     except AssertionError: return False   # said by the probe that runs it
     if not (changed := changes(m)):
@@ -295,15 +303,12 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
         if kind == 'attribute': return f"{c.name}.{k} is a plain {'Python number' if before.get(k, (0, False))[1] else 'tensor attribute'}, not a buffer, so it is missing from state_dict: {_INIT}"
         if k not in m.state_dict(): return f"{c.name}.{k} is a buffer but not persistent (persistent=False), so it is not in the state_dict: a saved model forgets its running statistics"
         if v.requires_grad: return "its running statistics carry gradients after a training step, so every batch's graph stays attached to them: update them under torch.no_grad()"
-    c.shared['stats'] = []
     for word, start in (('mean', 0.), ('var', 1.)):
         k = next((k for k in changed if word in k.lower()), None) or next((k for k in changed if before[k][0].numel() == c.nf and (before[k][0] == start).all()), None)
         if k is None: return f"only {', '.join(changed)} change{'s' * (len(changed) == 1)} in a training step: nothing it keeps follows the batch's {word}{'iance' * (word == 'var')}"
         if before[k][0].numel() != c.nf: return f"{c.name}.{k} has shape {tuple(before[k][0].shape)}; it needs {c.nf} numbers, one per channel: {_INIT}"
         if not (before[k][0] == start).all(): return f"{c.name}.{k} should start at {start:g}, as PyTorch's running_{word} does; it starts at {_show(before[k][0])}"
         c.shared['stats'].append(k)
-
-# %% ../nbs/09_exercises.ipynb #30656319
 def _sets(c):  # (float64) each output moves with its input, and its statistics span the values the layer's `dims` say
     if c.dtype != torch.float64: return False
     if not _same_sets(ids := stat_sets(c.m, c.x, moves := _moves(c.m, c.x)), c.ids):   # each statistic on its own: does it subtract each of the layer's sets' own mean?
@@ -324,28 +329,19 @@ def _depends(c, moves):  # the first output that depends on other values than it
         return f"{len(its)} other values ({span(0, 'item')}, {span(1, 'channel')})" if its else "no other values"
     other = (f". Yours are all in another of {c.layer}'s sets (item {{}}, channel {{}}'s), not in its own: this output comes from another set's values".format(*pos(mine.nonzero()[0, 0])[:2]) if mine.any() and (want[mine] == want[mine][0]).all() and want[mine][0] != want[o] else "")
     return f"wrong sets: its output at item {i}, channel {ch}, row {r}, column {col} depends on its own value and on {say(mine)}; {c.layer}'s on its own and on the {say(theirs)} of its set{other}"
-def _equal(c):  # (float64) values that are equal within one set come out equal: nothing but the set's statistics may tell them apart
-    if c.dtype != torch.float64: return False
-    (n, ch, h, w), perm = c.shape, torch.randperm(c.shape[2] * c.shape[3], generator=torch.Generator().manual_seed(3))
-    a, b, x = perm[:len(perm) // 2], perm[len(perm) // 2:len(perm) // 2 * 2], c.x.clone().view(n, ch, -1)
-    x[..., b] = x[..., a]   # each value at the positions a gets a twin at b
-    if (d := ((y := _run(c, x.view(c.shape)).view(n, ch, -1))[..., a] - y[..., b]).abs()).max() > _tol(c, y):
-        i, j, p = torch.unravel_index(d.argmax(), d.shape)
-        at = lambda q: f"x[{int(i)}, {int(j)}, {int(q) // w}, {int(q) % w}]"
-        return (f"equal values in one set come out different: {at(a[p])} and {at(b[p])} are both {x[i, j, a[p]].item():.4g}, and yours gives {y[i, j, a[p]].item():.4g} and " f"{y[i, j, b[p]].item():.4g}; {c.layer} normalises all the values of a set with one mean and one standard deviation")
 def _values(c):  # its output is PyTorch's; if not, what it does instead, measured (BatchNorm's running statistics among the statistics it could use)
     m, x, names, sources = copy.deepcopy(c.m), c.x, c.shared['stats'], [(None, _set_sums(c.x, c.ids)[1], None)]
     if c.layer == 'BatchNorm' and names:   # one step first, so that its running statistics are not 0 and 1
         with torch.no_grad(): m(_inputs(c.shape, seed=7, dtype=c.dtype) + 1)
         before, y = [_stat(m, k) for k in names], _run(c, m=m)
-        with torch.no_grad(): m(x.clone())
-        sources += [t for r in (before, [_stat(m, k) for k in names]) for t in (("in training mode it normalises with the running statistics, not the batch's: when self.training, use the batch's", r[0], [(None, r[1])]),
+        with torch.no_grad(): (m2 := copy.deepcopy(m))(x.clone())
+        sources += [t for r in (before, [_stat(m2, k) for k in names]) for t in (("in training mode it normalises with the running statistics, not the batch's: when self.training, use the batch's", r[0], [(None, r[1])]),
                     ("in training mode it divides by the running variance, not the batch's", sources[0][1], [(None, r[1])]))]
     else: y = _run(c)
     _note(c, 'outputs', y, want := c.spec['twin'](x, c.g, c.b, c, None))
     if _close(y, want, _tol(c, want)): return
     if c.dtype != torch.float64: return f"its output differs from PyTorch's by up to {_most(y, want):.2g} on {_dt(c.dtype)} input (on float64 input it matched)"
-    said = _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), sources)
+    said = _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), sources, m)
     return "its output is wrong: " + "; and ".join(said) if said else _observed(c, x, y)
 def _grads(c, train=True, r=None):  # its gradients, for the input and for the scale and shift, are PyTorch's; if not, which statistic carries none, if cutting it confirms so
     m, x, mode = copy.deepcopy(c.shared['stepped'] if r else c.m).train(train), c.x.clone().requires_grad_(), '' if train else 'in eval mode '
@@ -356,11 +352,11 @@ def _grads(c, train=True, r=None):  # its gradients, for the input and for the s
         for cut in (('mean', 'variance'), ('variance',), ('mean',)) if train and c.dtype == torch.float64 and got[0] is not None else ():
             if _close(got[0], torch.autograd.grad(_formula(xc := c.x.clone().requires_grad_(), c.ids, c.g, c.b, c.eps, 0, cut), xc, gy)[0]):
                 return ("its mean and variance carry no gradient" if len(cut) == 2 else f"its {cut[0]} carries no gradient, though its {({'mean', 'variance'} - set(cut)).pop()} does") + (
-                    f" (under torch.no_grad() or detached{_lesson(c.layer) * (len(cut) == 2)}); PyTorch backpropagates through both" + ": put only the update of the running statistics under torch.no_grad()" * (c.layer == 'BatchNorm'))
-        return f"{mode}its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to {_most(got[0], want[0]) if got[0] is not None else float('inf'):.3g}"
+                    " (under torch.no_grad() or detached" + f", as the lesson's {c.layer} does" * (c.layer in ('LayerNorm', 'BatchNorm') and len(cut) == 2) + "); PyTorch backpropagates through both" + ": put only the update of the running statistics under torch.no_grad()" * (c.layer == 'BatchNorm'))
+        return f"{mode}its output is right, but " + (f"its gradient with respect to the input is not: it differs from PyTorch's by up to {_most(got[0], want[0]):.3g}" if got[0] is not None else "no gradient reaches the input at all: autograd "
+                                                            f"finds no path from x to the output, as when it is computed under torch.no_grad() or from detached values")
     _note(c, 'gradients', got[0], want[0])
-    for k, gp, wp in zip(c.spec['names'], got[1:], want[1:]):
-        if gp is None or not _close(gp.flatten(), wp.flatten(), _tol(c, wp)): return f"{mode}its output is right, but the gradient of {k} is {'None: forward never uses it' if gp is None else _show(gp)}, PyTorch's {_show(wp)}"
+    return next((f"{mode}its output is right, but the gradient of {k} is {'None: forward never uses it' if gp is None else _show(gp)}, PyTorch's {_show(wp)}" for k, gp, wp in zip(c.spec['names'], got[1:], want[1:]) if gp is None or not _close(gp.flatten(), wp.flatten(), _tol(c, wp))), None)
 def _steps(c, k):  # three training steps of your layer built for configuration `k`: its running mean and variance before and after each, PyTorch's after each, the batches, its outputs
     m, rm, rv, P, ys = copy.deepcopy((cc := _setup(c.answer, c.layer, k, c.shared)).m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []
     xs, R = [_inputs(cc.shape, seed=s, dtype=cc.dtype) * (1 + 0.5 * s) + s + 2 for s in range(1, 4)], [[_stat(m, n) for n in c.shared['stats']]]
@@ -369,15 +365,17 @@ def _steps(c, k):  # three training steps of your layer built for configuration 
     return SimpleNamespace(c=cc, m=m, xs=xs, R=R, ys=ys, P=P)
 def _solve(r, s):  # the weight `a` of each new batch and the factor `f` on its statistic `s` for which r ← r + a (f s − r) gives the running values `r`; None if none do
     (r0, r1, r2, r3), (s1, s2, s3) = r, s
-    f = ((r1 - r0) * r1 - (r2 - r1) * r0) / ((r1 - r0) * s2 - (r2 - r1) * s1)
-    a = (r1 - r0) / (f * s1 - r0)
+    a = (r1 - r0) / ((f := ((r1 - r0) * r1 - (r2 - r1) * r0) / ((r1 - r0) * s2 - (r2 - r1) * s1)) * s1 - r0)
     if _close(a, a.mean()) and _close(f, f.mean(), 1e-6 * f.abs().max()) and _close(r3, r2 + a * (f * s3 - r2), 1e-6 * (1 + r3.abs().max())): return a.mean().item(), f.mean().item()
+def _expr(v, mom, n): return next((' · '.join(w for w in (a, b) if w) or '1' for a, x in (('', 1), ('mom', mom), ('(1 − mom)', 1 - mom)) for b, y in (('', 1), ('n/(n − 1)', n / (n - 1)), ('(n − 1)/n', (n - 1) / n)) if abs(v - x * y) < 1e-9), None)   # `v` as mom and Bessel's factor make it
 def _mv(t): return t.mean((0, 2, 3)).double(), t.var((0, 2, 3), correction=0).double()   # each channel's batch mean and biased variance
 def _rates(run, i):  # for each source the running statistic `i` (0 mean, 1 variance) could follow: what it follows, in words (None: the input's statistic), the (a, f) that fit it or None, and PyTorch's f
     r, n = torch.stack([R[i] for R in run.R]), run.c.x.numel() // run.c.nf; bessel = n / (n - 1) if i else 1.   # PyTorch's factor on the batch's statistic
     return [(w, _solve(r, [s(t) for t in ts]) if torch.isfinite(r).all() else None, fx) for w, s, ts, fx in [(None, lambda t: _mv(t)[i], run.xs, bessel), ("the statistics of its output, not of its input", lambda t: _mv(t)[i], run.ys, bessel),
             ("the normalised output's statistics, not the input's", lambda t: _mv((t - run.c.b) / run.c.g)[i], run.ys, bessel), (f"the batch's {('variance', 'mean')[i]}, not its {('mean', 'variance')[i]}", lambda t: _mv(t)[1 - i], run.xs, bessel)]
-            + [("the batch's standard deviation, not its variance", lambda t: _mv(t)[1].sqrt(), run.xs, None), ("the batch's unbiased variance plus eps, not the variance alone", lambda t: _mv(t)[1] * n / (n - 1) + run.c.eps, run.xs, 1.)] * i + [(f"the squared deviations from the running mean {w}, not from the batch's mean", lambda t: t, [
+            + [("the batch's standard deviation, not its variance", lambda t: _mv(t)[1].sqrt(), run.xs, None), ("the batch's unbiased variance plus eps, not the variance alone", lambda t: _mv(t)[1] * n / (n - 1) + run.c.eps, run.xs, 1.), ("the batch's variance plus eps, not the variance alone", lambda t: _mv(t)[1] + run.c.eps, run.xs, None),
+               ("each channel's mean of x², the second moment, not its variance, the mean of (x − mean)²", lambda t: (t.double() ** 2).mean((0, 2, 3)), run.xs, None)] * i
+            + [(f"the {('mean', 'variance')[i]} of the whole batch, every channel together (dims (0, 1, 2, 3)), not each channel's over dims (0, 2, 3)", lambda t: (t.double().mean(), t.double().var(correction=0))[i].expand(run.c.nf), run.xs, None)] + [(f"the squared deviations from the running mean {w}, not from the batch's mean", lambda t: t, [
                ((x.double() - R[0].view(1, -1, 1, 1)) ** 2).mean((0, 2, 3)) for x, R in zip(run.xs, run.R[k:])], bessel) for k, w in ((0, "before the step"), (1, "after the step"))] * i]
 def _running_says(run, other, i):  # what the running statistic `i` of `run` does differently from PyTorch's, measured: (what it follows, if not the input's statistic; [what else, in words])
     stat, c, r, n, bs, mom = ('mean', 'variance')[i], run.c, torch.stack([R[i] for R in run.R]), run.c.x.numel() // run.c.nf, run.c.shape[0], run.c.mom
@@ -389,12 +387,14 @@ def _running_says(run, other, i):  # what the running statistic `i` of `run` doe
               f"it moves {a:.3g} of the way to each batch's, 1 − mom, not mom = {mom:g}: {fix}" if _close(a, 1 - mom) else f"{moves}: 1 − (1 − mom)², as updating twice in each training step does" if _close(a, 1 - (1 - mom) ** 2)
               else f"{moves} whatever mom it is given ({mom:g}, {other.c.mom:g}): it ignores the mom" if ofit and _close(a, ofit[0]) else f"{moves}, not mom = {mom:g}")
         fw = (None if fx is None or _close(f, fx, 1e-9) else f"it adds the whole batch {stat} after scaling the running one by 1 − mom: the batch's "
-              "needs the weight mom too, add_(batch, alpha=self.mom), or lerp_" if _close(f * mom, n / (n - 1) if i else 1., 1e-9) else f"its running mean moves towards {f:.4g} × the batch's mean" if i == 0 else "its running variance is the biased one; "
+              "needs the weight mom too, add_(batch, alpha=self.mom), or lerp_" if _close(f * mom, n / (n - 1) if i else 1., 1e-9) else f"its running mean moves towards {f:.4g}{f' = {e}' if (e := _expr(f, mom, n)) else ''} × the batch's mean{': that factor belongs to the variance only' * (e == 'n/(n − 1)')}" if i == 0 else "its running variance is the biased one; "
               "PyTorch keeps the unbiased variance in running_var (it normalises with the biased one): multiply by n / (n − 1), n = batch × height × width" if _close(f, 1.) else
               f"its running variance takes the batch's × {f:.4g} = (n − 1) / n, Bessel's factor upside down: multiply by n / (n − 1), n = {n}" if _close(f, (n - 1) / n, 1e-9) else
               f"its running variance takes the batch's × {f:.4g}, n / (n − 1) with n = {f / (f - 1):.4g}{' (the batch size)' * _close(f / (f - 1), bs, 1e-6)}{' (every value of the batch, all channels together)' * _close(f / (f - 1), c.x.numel(), 1e-6)}, where PyTorch's n is batch × height × width = {n}"
               if f / (f - 1) > 1 and _close(f / (f - 1), round(f / (f - 1)), 1e-6) else f"its running variance takes the batch's × {f:.4g}, where PyTorch's takes it × n / (n − 1) = {n / (n - 1):.4g}")
-        if aw == f"{moves}, not mom = {mom:g}" and fw and fw.endswith(f"= {n / (n - 1):.4g}"): continue   # a fit whose weight and factor name nothing is no cause
+        if aw == f"{moves}, not mom = {mom:g}" and fw and fw.endswith(f"= {n / (n - 1):.4g}"):   # a weight and factor that name nothing: the old and new parts' weights, if made of mom and n / (n − 1)
+            if (old := _expr(1 - a, mom, n)) and (new := _expr(a * f, mom, n)): return words, [f"its running {stat} after each step is {old} × the old one + {new} × the batch's {'biased ' * i}{stat}, where PyTorch's is (1 − mom) × the old one + mom{' · n/(n − 1)' * i} × the batch's (n = {n})"]
+            continue
         return words, [w for w in (aw, fw) if w]
     for f in (1.,) if i == 0 else (n / (n - 1), 1.):   # one weight for every channel at each step, if there is one
         if _close(a := (r[1:] - r[:-1]) / (torch.stack([_mv(t)[i] * f for t in run.xs]) - r[:-1]), a[:, :1].expand_as(a), 1e-6):
@@ -407,7 +407,7 @@ def _running(c):  # (BatchNorm) its running mean and variance after 3 steps, at 
     for run, other in zip(runs, runs[::-1]):
         if found := [(i, *_running_says(run, other, i)) for i in (0, 1) if not _close(torch.stack([R[i] for R in run.R[1:]]), torch.stack([P[i] for P in run.P]), 1e-6 * (1 + run.P[-1][1].abs().max()))]:
             said = ([f"its running mean and variance follow {found[0][1]}"] + found[0][2] + found[1][2] if len(found) == 2 and found[0][1] and found[0][1] == found[1][1] else [s for i, words, rest in found for s in ([f"its running {('mean', 'variance')[i]} follows {words}"] if words else []) + rest])
-            return f"built as BatchNorm({', '.join(map(str, run.c.args.values()))}) for input of shape {run.c.shape}: " * bool(run.c.k) + "its running statistics are wrong: " + "; and ".join(said)
+            return f"built as BatchNorm({', '.join(map(str, run.c.args.values()))}) for input of shape {run.c.shape} (built as BatchNorm({', '.join(map(str, runs[0].c.args.values()))}) for input of shape {runs[0].c.shape}, they are PyTorch's): " * bool(run.c.k) + "its running statistics are wrong: " + "; and ".join(said)
 def _eval(c):  # the same output as in training for a norm without running statistics; BatchNorm's leaves its running statistics alone, normalises with them, and passes gradients
     if c.layer != 'BatchNorm' or c.k: return False if c.layer == 'BatchNorm' else None if _close(a := _run(c), b := _run(c, train=False), _tol(c, a)) else (f"in eval mode its output differs from training mode's by up to " f"{_most(a, b):.3g}: {c.layer} normalises with the input's own statistics in both modes")
     r, x = [_stat(me := copy.deepcopy(c.shared['stepped']).eval(), k).to(c.dtype) for k in c.shared['stats']], c.x
@@ -417,7 +417,7 @@ def _eval(c):  # the same output as in training for a norm without running stati
     _note(c, 'outputs', y, want := c.spec['twin'](x, c.g, c.b, c, r))
     if _close(y, want, _tol(c, want)): return _grads(c, train=False, r=r)
     if said := _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, r), [(None, r[0], [(None, r[1]), ("where the running variance belongs it uses the running mean", r[0]), ("it divides by the batch's own variance, not the running one", bv := _set_sums(x, c.ids)[2] / (x.numel() / c.nf)),
-                        (f"it undoes Bessel's correction, dividing by the running variance × (n − 1) / n (n = {x.numel() // c.nf}); PyTorch normalises with the running variance as it is", r[1] * (1 - c.nf / x.numel()))]),
+                        (f"it undoes Bessel's correction, dividing by the running variance × (n − 1) / n (n = {x.numel() // c.nf}); PyTorch normalises with the running variance as it is", r[1] * (1 - c.nf / x.numel())), (f"it applies Bessel's correction again, dividing by the running variance × n / (n − 1) (n = {x.numel() // c.nf}); running_var is already unbiased: use it as it is", r[1] / (1 - c.nf / x.numel()))]),
                         ("it still normalises with the batch's own statistics: when self.training is False, use the running ones", bm := _set_sums(x, c.ids)[1], [(None, bv)]),
                         ("it subtracts the batch's own mean, not the running mean", bm, [(None, r[1])])], me): return "in eval mode " + "; and ".join(said)
     return "in eval mode its output is not (x - running mean) / (running var + eps).sqrt() * mults + adds." + _smallest(c, False, me, r) + f" Held: {'; '.join(c.held)}."
@@ -431,11 +431,11 @@ def _defaults(c):  # built as get_model builds every norm, with the defaults: ep
         if abs((a := (_stat(m, c.shared['stats'][0]) / xb.mean((0, 2, 3))).median().item()) - 0.1) > 1e-6:
             return (f"{built} its running statistics move {a:.3g} of the way to each batch's" + " (0.9 is SGD's usual momentum, which weights the old value; in PyTorch's convention " "mom is the weight of the new batch)" * (abs(a - 0.9) < 1e-6) + "; PyTorch's default momentum is 0.1: give mom the default 0.1")
 _PROBES = [("its running statistics are persistent buffers that change in training", _state), ("it runs in training and eval mode and leaves the input unchanged", _runs),
-           ("its output is a finite tensor of the input's shape and dtype", _output), ("its statistics span the same values as {layer}'s", _sets), ("equal values in one set come out equal", _equal),
+           ("its output is a finite tensor of the input's shape and dtype", _output), ("its statistics span the same values as {layer}'s", _sets),
            ("its output is PyTorch's", _values), ("its gradients are PyTorch's", _grads), ("its running mean and variance are PyTorch's after 3 steps, at two moms", _running),
            ("eval mode", _eval), ("the defaults", _defaults)]   # (the property, its test): a test returns None when it holds, False where it does not apply, else what fails, in words
 def _check(answer, layer):  # every probe in every configuration: ✓ and True if all hold, else AssertionError with the first that fails
-    shared = dict(diffs={}, stats=None)
+    shared = dict(diffs={}, stats=[])
     for c in (_setup(answer, layer, k, shared) for k in range(len(_CONFIGS))):
         for prop, probe in _PROBES:
             if said := probe(c): raise AssertionError(f"{c.name}: " + f"built as {layer}({', '.join(map(str, c.args.values()))}), on {_dt(c.dtype)} input of shape {c.shape}: " * bool(c.k) + said)

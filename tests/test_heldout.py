@@ -1,11 +1,11 @@
-"""Five sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
-raises an AssertionError (nothing else) whose message still says what it said when the set was graded; each right answer passes. The sets are test data in tests/heldout/."""
+"""Six sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -47,7 +47,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout3.bn_bessel_inverted': "its running statistics are wrong: its running variance takes the batch's × 0.9583 = (n −",
     'heldout3.bn_keeps_last_batch': "its running statistics are wrong: its running mean is replaced by each batch's (it moves",
     'heldout3.bn_update_args_swapped': "its running statistics are wrong: its running mean follows the batch's variance, not its",
-    'heldout3.in_mults_indexed_by_item': 'its output is wrong: item 0, channel 1 is scaled and shifted with mults[0] and adds[0],',
+    'heldout3.in_mults_indexed_by_item': "its output is wrong: item 0's channels 0 to 5 are scaled with mults[k] for k = [0, 0, 0,",
     'heldout3.in_var_about_global_mean': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout3.in_count_h_times_h': "its output is wrong: the mean it subtracts is each set's sum divided by 4, not by the 8",
     'heldout3.gn_true_division': 'GNTrueDivision(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: view():',
@@ -57,7 +57,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.ewma_starts_from_last': 'an output depends on values that come after it: output 0 is 0.3 × value 0 + 0.7 × value',
     'heldout4.ewma_start_slice_keeps_dim': 'one average per value, in an extra dimension: return shape',
     'heldout4.ewma_window_mean': 'the last output depends only on values [5, 6, 7] (weights [0.3333, 0.3333, 0.3333]),',
-    'heldout4.ewma_sign_flipped': 'the newest value gets weight -0.3, not mom =',
+    'heldout4.ewma_sign_flipped': 'the newest value gets weight -0.3 = −mom (at mom 0.3 and at 0.8), not',
     'heldout4.ln_dims_range_off_by_one': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
     'heldout4.ln_int_params': 'Only Tensors of floating point and complex dtype can require gradients, at `self.mult =',
     'heldout4.ln_items_as_columns': 'wrong sets: LayerNorm averages over dims (1, 2, 3) (channels, height and width). Your',
@@ -77,13 +77,13 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout5.ewma_lerp_twice': 'the newest value gets weight 0.51, not mom = 0.3: 1 − (1 − mom)², as two lerps in each',
     'heldout5.ewma_warmup_cumulative': 'the newest value gets weights [0.5, 0.3333, 0.3, 0.3, …], not mom = 0.3: 1 / (t + 1)',
     'heldout5.ewma_first_slot_left_zero': "each output is the EWMA's times [0.0, 1.0, 1.0, 1.0,",
-    'heldout5.ewma_weights_one_and_mom': 'the newest value gets weight 0.231, not mom =',
+    'heldout5.ewma_weights_one_and_mom': 'the newest value gets weight 0.231 = mom / (1 + mom) (at mom 0.3 and at 0.8), not',
     'heldout5.ln_dims_one_to_three': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
     'heldout5.ln_mean_subtracted_twice': "its output is wrong: the mean it subtracts is each set's sum divided by 24, not by the 48",
     'heldout5.ln_adds_mult': 'its output is wrong: it multiplies the normalised values by mult and adds mult, where',
     'heldout5.ln_stats_viewed_three_dims': 'LNStatsViewedThreeDims(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
     'heldout5.bn_bessel_all_values': "its running statistics are wrong: its running variance takes the batch's × 1.007, n / (n",
-    'heldout5.bn_eps_in_running_var': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [0.9663,',
+    'heldout5.bn_eps_in_running_var': "its running statistics are wrong: its running variance follows the batch's variance plus",
     'heldout5.bn_eval_debessel': "in eval mode it undoes Bessel's correction, dividing by the running variance × (n − 1) /",
     'heldout5.bn_eval_in_place_sqrt': 'its running statistics change in eval mode: its running variance becomes its square root,',
     'heldout5.bn_train_divides_by_running_var': 'its output is wrong: in training mode it divides by the running variance, not the',
@@ -99,21 +99,41 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout6.ewma_lerp_not_assigned': "the last output depends only on values [0] (weights [1.0]), where an EWMA's depends on",
     'heldout6.ewma_range_stops_early': 'one too',
     'heldout6.ln_mean_over_whole_batch': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
-    'heldout6.ln_missing_parens': "its output differs from LayerNorm's: undoing the scale and shift, its output is not",
+    'heldout6.ln_missing_parens': 'its output is wrong: it divides only the mean by the standard deviation, x - m / s, and',
     'heldout6.ln_functional_eps_positional': 'LNFunctionalEpsPositional(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError:',
-    'heldout6.ln_capital_tensor_params': 'LNCapitalTensorParams',   # torch.Tensor(1) is uninitialised memory: what it says depends on what is there
-    'heldout6.bn_running_var_all_dims': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [2.0818,',
+    'heldout6.ln_capital_tensor_params': 'LNCapitalTensorParams',
+    'heldout6.bn_running_var_all_dims': 'its running statistics are wrong: its running variance follows the variance of the whole',
     'heldout6.bn_buffers_shaped_like_mults': 'BNBuffersShapedLikeMults(x) in training mode, x of shape (3, 6, 2, 4) raised',
-    'heldout6.bn_bessel_on_whole_running_var': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [0.9802,',
+    'heldout6.bn_bessel_on_whole_running_var': 'its running statistics are wrong: its running variance after each step is (1 − mom) ·',
     'heldout6.bn_affine_as_buffers': 'make it self.mults = nn.Parameter(torch.ones(6, 1,',
-    'heldout6.bn_tracks_second_moment': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [1.3918,',
+    'heldout6.bn_tracks_second_moment': "its running statistics are wrong: its running variance follows each channel's mean of x²,",
     'heldout6.in_pool_kernel_height': 'INPoolKernelHeight(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
     'heldout6.in_returns_input': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
     'heldout6.in_stack_channels_first': 'its output is float64 of shape (6, 3, 2, 4) for float64 input of shape (3, 6, 2, 4): it',
     'heldout6.gn_five_dims_groups_axis': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout6.gn_slice_start_not_scaled': 'wrong sets: its output at item 0, channel 1, row 0, column 0 depends on its own value and',
-    'heldout6.gn_mults_indexed_by_group': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
+    'heldout6.gn_mults_indexed_by_group': "its output is wrong: item 0's channels 0 to 5 are scaled with mults[k] for k = [0, 0, 0,",
     'heldout6.gn_view_back_two_dims': 'its output is float64 of shape (6, 3, 48) for float64 input of shape (3, 6, 2, 4): it',
+    'heldout7.ewma_newest_first': 'an output depends on values that come after it: output 0 is 0.3 × value 0 + 0.21 × value',
+    'heldout7.ewma_closed_form_age_plus_one': 'each step computes avg = (1 − mom) · avg + (mom · (1 − mom)) · value (at mom 0.3: 0.7 and',
+    'heldout7.ewma_cumsum_no_decay': 'it is not an average: for a stream of all 1s it returns [1.0, 1.0, 1.09, 1.243, …]; its',
+    'heldout7.ewma_cat_zero_dim': 'zero-dimensional tensor (at position 0) cannot be concatenated, at `return torch.cat(out)',
+    'heldout7.ln_eps_added_to_output': 'its output is wrong: it adds 0.1 (eps) to every normalised value, (x - m) / s + 0.1; and',
+    'heldout7.ln_rmsnorm': 'its output is wrong: it never subtracts the mean, it divides x itself; centre first, (x -',
+    'heldout7.ln_forces_float32': 'its output is float32 of shape (3, 6, 2, 4) for float64 input of shape (3, 6, 2, 4): it',
+    'heldout7.ln_loop_bound_channels': 'LNLoopBoundChannels(x) in training mode, x of shape (3, 6, 2, 4) raised IndexError: index',
+    'heldout7.bn_eval_batch_var': "in eval mode it divides by the batch's own variance, not the running",
+    'heldout7.bn_bessel_on_mean_too': 'its running statistics are wrong: its running mean moves towards 1.043 = n/(n − 1) × the',
+    'heldout7.bn_skips_update_batch_one': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
+    'heldout7.bn_stats_dims_zero_two': 'BNStatsDimsZeroTwo(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout7.in_dims_one_two': 'wrong axes: InstanceNorm averages over dims (2, 3) (height and width), your statistics',
+    'heldout7.in_normalise_under_no_grad': 'its output is right, but no gradient reaches the input at all: autograd finds no path',
+    'heldout7.in_mults_batch_axis': 'INMultsBatchAxis(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout7.in_out_aliases_input': 'it changes its input in place: after INOutAliasesInput(x), x holds other values, so the',
+    'heldout7.gn_loop_slice_width_groups': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout7.gn_var_dims_missing_channel': "its output is wrong: it subtracts the mean over GroupNorm's sets, and divides by the",
+    'heldout7.gn_nhwc_unpack': 'built as GroupNorm(4, 8, 0.001), on float64 input of shape (1, 8, 3, 3): GNNHWCUnpack(x)',
+    'heldout7.gn_functional_eps_dropped': 'its output is wrong: it adds eps = 1e-05 to the variance, not the eps it was given',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])

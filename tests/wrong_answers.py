@@ -328,7 +328,7 @@ class EpsBeforeMomBN(MyBatchNorm):
     def __init__(self, nf, eps=1e-5, mom=0.1): super().__init__(nf, mom, eps)
 
 MISTAKES += [  # (checker, wrong answer, words its message must contain)
-    (check_batchnorm, PerItemBN, ["raised RuntimeError", "at `self.means.lerp_(m, self.mom)`", "m is (3, 1, 1, 1), self.means is (1, 6, 1, 1)"]),
+    (check_batchnorm, PerItemBN, ["raised RuntimeError", "at `self.means.lerp_(m, self.mom)`", "self.means is (1, 6, 1, 1), m is (3, 1, 1, 1)", "m (3, 1, 1, 1) is the mean of x over dims (1, 2, 3) only"]),
     (check_batchnorm, NoKeepdimBN, ["keepdim=True"]),
     (check_batchnorm, PerItemOutOfPlaceBN, ["wrong axes", "BatchNorm averages over dims (0, 2, 3)", "your statistics together over dims (1, 2, 3)", "as LayerNorm does"]),
     (check_batchnorm, BatchOnlyOutOfPlaceBN, ["wrong axes", "the batch only"]),
@@ -657,7 +657,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_ewma, ewma_running_mean, ["plain running mean"]),
     (check_layernorm, NoCentreLN, ["never subtracts the mean"]),
     (check_layernorm, ChannelsOnlyLN, ["wrong axes", "dims (1,) (the channels only)", "1 of 8 positions"]),
-    (check_layernorm, InPlaceLN, ["changes its input in place", "x = (x - m) / s"]),
+    (check_layernorm, InPlaceLN, ["changes its input in place", "work on x.clone()"]),
     (check_layernorm, BigEpsDefaultLN, ["built as LayerNorm(6)", "its eps is 0.001", "1e-5"]),
     (check_layernorm, StdUnbiasedLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
     (check_batchnorm, MomDefaultBN, ["built as BatchNorm(6)", "move 0.9 of the way", "SGD's usual momentum", "default momentum is 0.1"]),
@@ -852,9 +852,9 @@ GENERALIZE = [  # (checker, wrong answer, words its message must contain, words 
     (check_ewma, ewma_closed_form, ["200 float32 values at mom 0.5", "NaN"], []),
     (check_groupnorm, ScaleBeforeViewGN, ["raised RuntimeError", "at `return (self.norm(xg, *self.stats(xg)) * self.mults + self.adds).view(x.shape)"], ["keepdim"]),
     (check_batchnorm, SwappedAffineBN, ["swaps the scale and the shift"], ["centred"]),
-    (check_instancenorm, HeightMeanIN, ["equal values in one set come out different"], ["(v + eps).sqrt()"]),
+    (check_instancenorm, HeightMeanIN, ["it subtracts the mean over dims (2,) (the height only)"], ["(v + eps).sqrt()"]),
     (check_instancenorm, MinusEpsIN, ["its output has NaN"], ["depends on no other value"]),
-    (check_ewma, ewma_decaying_sum, ["it is not an average", "all 1s"], ["ignores the mom"]),
+    (check_ewma, ewma_decaying_sum, ["avg = (1 − mom) · avg + 1 · value"], ["ignores the mom"]),
     (check_batchnorm, FloatStatsBN, ["means is a plain Python number, not a buffer", "state_dict"], ["no running statistics"]),
     (check_batchnorm, VarMomSwappedBN, ["its running variance's momentum convention is swapped"], ["running mean", "lerp_(m, self.mom)"]),
     (check_batchnorm, BesselBatchSizeBN, ["n / (n − 1) with n = 3 (the batch size)", "batch × height × width = 24"], ["running mean"]),
