@@ -82,7 +82,7 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
             al, be = (w[2, 1] / w[1, 1]).item(), w[1, 1].item()   # is each step avg = al · avg + be · v?
             if _close(w, torch.stack(list(itertools.accumulate(torch.eye(n, dtype=torch.float64)[1:], lambda r, e: al * r + be * e, initial=w[0]))), tol): return "each step computes avg = {} · avg + {} · value (at mom {}: {:.3g} and {:.3g}), where an EWMA computes avg = (1 − mom) · avg + mom · value".format(
                 *(f"({w})" if ' ' in w and w[0] != '(' else w for w in (_of_mom([v], mom) or f"{v:.3g}" for v in (al, be))), mom, al, be)
-            return (f"it is not an average: for a stream of all 1s it returns {_show(h)}; its last output weights the values {_show(w[-1], n)}, an EWMA's {_show(W[-1], n)}" if not _close(h, 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}" + ": 1 / (t + 1) until that falls below mom, then mom — a warm-up an EWMA from the first value does not need" * _close(
+            return (f"it is not an average: for a stream of all 1s it returns {_show(h)}; its last output weights the values {_show(w[-1], n)}, an EWMA's {_show(W[-1], n)}" if not _close(h, 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}; its last output weights the values {_show(w[-1], n)}, an EWMA's {_show(W[-1], n)}" + ": 1 / (t + 1) until that falls below mom, then mom — a warm-up an EWMA from the first value does not need" * _close(
                     w.diagonal()[1:], (1 / t[1:]).clamp(min=mom), tol) if not _close(w.diagonal()[1:], mom, 1e-6)
                     else f"the newest value gets mom = {mom}, but the last output gives the earlier values weights {_show(w[-1, :-1])}, where an EWMA gives {_show(_ewma_rows(n, mom)[-1, :-1])}")
     (a, start, late), a2 = fits[moms[0]], fits[moms[1]][0]
@@ -99,8 +99,7 @@ def check_ewma(fn):
         if not (ok := torch.isfinite(out)).all():
             k, kinds = int((~ok).nonzero()[0]), ' and '.join(w for w, t in (('NaN', out.isnan()), ('inf', out.isinf())) if t.any())
             raise AssertionError(f"{name}: {on} its output has {kinds} from position {k} on ({_show(out[k:], 3)}), where the torch.lerp loop gives {_show(want[k:], 3)}")
-        if (d := _most(out, want)) > 1e-5 * (1 + want.abs().max()):
-            raise AssertionError(f"{name}: " + (_ewma_says(fn, short) or f"{on} its output differs from the torch.lerp loop: at position {(k := int(((out.double() - want).abs() > 1e-5).nonzero()[0]))} " f"it gives {out[k].item():.6g}, the loop {want[k].item():.6g}"))
+        if (d := _most(out, want)) > 1e-5 * (1 + want.abs().max()): raise AssertionError(f"{name}: " + (_ewma_says(fn, short) or f"{on} its output differs from the torch.lerp loop: at position {(k := int(((out.double() - want).abs() > 1e-5).nonzero()[0]))} " f"it gives {out[k].item():.6g}, the loop {want[k].item():.6g}"))
         diffs.append(d)
     return print(f"✓ {name} matches the torch.lerp loop from the first value on 8 float64 values at mom 0.3 and 0.8 and 200 float32 values at mom 0.5, 0.1 and 0.02: largest difference {max(diffs[:2]):.1e} on the 8, {max(diffs[2:]):.1e} on the 200") or True
 
@@ -159,7 +158,7 @@ def _affine(y, z0, g, b, names):  # if in each channel `y` is PyTorch's normalis
     g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
     said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
             (f"1 / {mult}", add): f"it divides by {mult} instead of multiplying: {fix}", (mult, "0"): f"it never adds {add}: {fix}", ("1", add): f"it never multiplies by {mult}: {fix}"}   # the slips with a name
-    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b))
+    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (f"−{add}", -b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b))
                            if _close(G, G_) and _close(B, B_)), None)): return said.get(gb, f"it multiplies the normalised values by {gb[0]} and adds {gb[1]}, where PyTorch multiplies by {mult} and adds {add}: {fix}")
     Gi, Bi, oki = fit(*(t.detach().double().reshape(n * c, -1) for t in (y, z0)))   # each item's channel on its own
     idx = lambda V, P: J.double().argmax(1).view(n, c) if (J := (V[:, None] - P).abs() < 1e-6).any(1).all() else None   # which of the numbers `P` each item's channel uses, if each uses one
@@ -189,6 +188,8 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
     red = lambda v, how: torch.zeros(len(n), dtype=torch.float64).scatter_reduce(0, c.ids.flatten(), v.flatten(), how, include_self=False)   # per set, its largest or smallest of `v`
     for words, d in (("mean |x − m| (the mean absolute deviation)", _set_sums((x - mean[c.ids]).abs(), c.ids)[1]), ("max − min (the range)", red(x, 'amax') - red(x, 'amin')), ("max |x − m|", red((x - mean[c.ids]).abs(), 'amax'))):
         if _close(M, mean) and _flat(e := S - d): return [f"it divides by {words}{' + eps' if abs(e[0] - c.eps) < 1e-9 else f' + {e[0].item():.3g}' * (abs(e[0].item()) > 1e-9)} in each set, not by the standard deviation (v + eps).sqrt()"]
+    k = torch.linalg.lstsq(A := torch.stack([torch.ones_like(n), (q / n + c.eps).log()], 1), S.log()[:, None]).solution.flatten()   # is S = e^k0 · (v + eps)^k1?
+    if _close(M, mean) and len(n) > 2 and _close(A @ k, S.log(), 1e-7): return [f"it divides each set by {k[0].exp().item():.4g} × (v + eps)^{k[1].item():.4g}, where PyTorch divides by (v + eps)^0.5, (v + eps).sqrt()"]
     if _close(M, mean) and _flat(k := q / (S ** 2 - c.eps)) and k[0] > 0: return [f"the variance it divides by is each set's sum of squared deviations divided by {k[0].item():.4g}, not by the {n[0].item():g} values in the set"]
     if any(_close(M, mu) for _, mu, _ in sources): return [said] if (said := _each(c, x, z)) else None   # one of the means it could subtract, and a divisor nothing names: over which axes?
     if _close(M, mean / (q / n + c.eps).sqrt()) and _close(S, 1): return ["it divides only the mean by the standard deviation, x - m / s, and never x itself: put brackets round x - m, (x - m) / (v + eps).sqrt()"]
@@ -196,6 +197,7 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
              f"(x - m) / s + {k[0].item():.3g}" if _flat(k := (mean - M) / S) else
              "it subtracts each set's variance where its mean belongs (torch.var_mean returns the variance first: v, m = torch.var_mean(...))" if _close(M, q / n) or _close(M, q / (n - 1))
              else f"the mean it subtracts is each set's sum divided by {k.mean().item():.4g}, not by the {n[0].item():g} values in the set: it is {n[0].item() / k.mean().item():.3g} × the set's mean" if _close(k := mean * n / M, k.mean(), 1e-6 * k.abs().max())
+             else f"the value it subtracts from each set is its mean × (v + eps)^{k.mean().item():.3g}, not the mean itself" if _flat(k := (M / mean).log() / (q / n + c.eps).log())
              else f"the value it subtracts from each set is {_show(M)}, where the sets' means are {_show(mean)}")] + (_divisor(S, Vs, c.eps) or [])
 def _flat(e): return bool(torch.isfinite(e).all()) and e.max() - e.min() <= 1e-7 * (1 + e.abs().max())   # one number for every set
 def _each(c, x, z):  # each statistic on its own: z = (x − M) / S on each item's channel, and over which axes M is a mean and S a spread, in words; None if neither is the layer's nor any axes'
@@ -215,8 +217,7 @@ def _smallest(c, train=True, m=None, r=None):  # the first small input where you
         if not _close(a, b): return (f" The smallest input where they differ: x = {_show(x, 16)} of shape {shape} ({' and '.join(c.spec['names'])} set at random); yours gives " f"{_show(a, 16)}, PyTorch's {_show(b, 16)}.")
     return ""
 def _observed(c, x, y):  # what fails when no cause is confirmed: centring or spread, the smallest input where yours and PyTorch's differ, and what held
-    z = (y.detach().double() - c.b) / c.g
-    (n, zm, zq), (_, _, q), fit = _set_sums(z, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids)
+    (n, zm, zq), (_, _, q), fit = _set_sums(z := (y.detach().double() - c.b) / c.g, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids)
     said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else "its output is centred, but not of unit spread: " + (
             f"it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}" if fit else f"undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = "
             f"{_show(q / n / (q / n + c.eps))}") if not _close(zq / n, q / n / (q / n + c.eps)) or fit else "each set's output is centred and of unit spread, yet it differs")
@@ -237,7 +238,7 @@ def _params(m, name, nf, names, dtype):  # fail unless `m` has learnable `names`
     for last, (attr, start, value) in itertools.product((False, True), zip(names, (1., 0.), values)):   # every parameter's kind and shape first, then where each starts
         p, init = getattr(m, attr, None), f"nn.Parameter(torch.{'ones' if start else 'zeros'}({nf}, 1, 1))" if nf > 1 else f"nn.Parameter(torch.tensor({start}))"
         if not isinstance(p, torch.Tensor): raise AssertionError(f"{name} has no {attr}: the scale and shift are missing; add self.{attr} = {init} in __init__")
-        if not isinstance(p, nn.Parameter): raise AssertionError(f"{name}.{attr} is a plain tensor, not a parameter, so the optimiser never trains it: make it self.{attr} = {init}")
+        if not isinstance(p, nn.Parameter) or not p.requires_grad: raise AssertionError(f"{name}.{attr} is {'a plain tensor, not a parameter' if not isinstance(p, nn.Parameter) else 'a parameter with requires_grad=False'}, so the optimiser never trains it: make it self.{attr} = {init}")
         if p.numel() != nf: raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}" + " (torch.Tensor(k) makes k numbers, whatever the memory held; torch.tensor(v) makes the value v)" * (p.numel() == 0))
         if last and not (p == start).all(): raise AssertionError(f"{name}.{attr} should start at {start:g}, so the layer starts as a pure normalization; it starts at {_show(p)}")
         if last: p.data.copy_(value.view_as(p))
@@ -272,7 +273,7 @@ def _runs(c):  # it runs in both modes and leaves its input alone; if it fails, 
     lost += [f"{k} {tuple(t.shape)} is the {w} of x over dims {d} only, where {c.layer} averages over dims {dims}: use x.{'mean' if w == 'mean' else 'var'}({dims}, keepdim=True)" for k, t in shapes.items() if t.dim() == 4 and c.layer != 'GroupNorm'
              and (d := tuple(i for i in range(4) if t.shape[i] == 1 != c.x.shape[i])) and d != (dims := _SPECS[c.layer]['cls'].dims) and (w := stat(t, c.x, d))][:1 - len(lost)]
     lines_up = lambda s: ' and '.join(('batch', 'channels', 'height', 'width')[i] for i, k in enumerate((1,) * (4 - len(s)) + tuple(s)) if k != 1) if len(s) <= 4 else 'no axis'
-    wrong = [f"{k} {tuple(t.shape)} lines up with the {lines_up(t.shape)} of (N, C, H, W) input, not the channels: give it shape (1, {nf}, 1, 1)" for k, t in shapes.items() if k.startswith('self.') and t.numel() == nf > 1 and lines_up(t.shape) != 'channels']
+    wrong = [f"{k} {tuple(t.shape)} lines up with the {lines_up(t.shape)} of (N, C, H, W) input, not the channels: give it shape (1, {nf}, 1, 1)" for k, t in shapes.items() if (k.startswith('self.') or t.shape[0] != c.shape[0]) and t.numel() == nf > 1 and lines_up(t.shape) != 'channels']
     return "; ".join([crash] + lost + wrong + [f"{k} {tuple(t.shape)} has the batch's {t.shape[0]} first but {t.dim()} dims, so it lines up with the {lines_up(t.shape)} of (N, C, H, W) input: keep four dims, "
                                                f"({t.shape[0]}, 1, 1, 1)" for k, t in shapes.items() if '.' not in k and 1 < t.dim() < 4 and t.shape[0] == c.shape[0] > 1 and set(t.shape[1:]) == {1} and not lost][:1])
 def _output(c):   # a finite tensor of the input's shape and dtype; if its values are PyTorch's laid out otherwise, how
@@ -312,8 +313,7 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
 def _sets(c):  # (float64) each output moves with its input, and its statistics span the values the layer's `dims` say
     if c.dtype != torch.float64: return False
     if not _same_sets(ids := stat_sets(c.m, c.x, moves := _moves(c.m, c.x)), c.ids):   # each statistic on its own: does it subtract each of the layer's sets' own mean?
-        z = (_run(c).double() - c.b) / c.g
-        if (own := _line(c.x, z, ids)) is not None and _close(own[0], _set_sums(c.x, ids)[1]): return _describe(ids, c.layer, c.shape, c.groups)   # confirmed: (x − each set's mean) / S
+        if (own := _line(c.x, z := (_run(c).double() - c.b) / c.g, ids)) is not None and _close(own[0], _set_sums(c.x, ids)[1]): return _describe(ids, c.layer, c.shape, c.groups)   # confirmed: (x − each set's mean) / S
         return _depends(c, moves) + (f"; {said}" if (said := _each(c, c.x, z)) else "")
 def _depends(c, moves):  # the first output that depends on other values than its set's, and on which (one input changed at a time), against the layer's set
     want, ar, pos = c.ids.flatten(), torch.arange(c.ids.numel()), lambda i: [int(t) for t in torch.unravel_index(torch.as_tensor(i), c.shape)]
@@ -385,7 +385,7 @@ def _running_says(run, other, i):  # what the running statistic `i` of `run` doe
         moves, fix = f"its running {stat} moves {a:.3g} of the way to each batch's", f"lerp_(batch {stat}, self.mom)"
         aw = (None if _close(a, mom) else f"{moves}: eps = {c.eps:g}, where mom = {mom:g} belongs" if _close(a, c.eps) and ofit and _close(ofit[0], other.c.eps) else f"its running {stat} is replaced by each batch's (it moves all the way, whatever mom): {fix}" if _close(a, 1.) else f"its running {stat}'s momentum convention is swapped: "
               f"it moves {a:.3g} of the way to each batch's, 1 − mom, not mom = {mom:g}: {fix}" if _close(a, 1 - mom) else f"{moves}: 1 − (1 − mom)², as updating twice in each training step does" if _close(a, 1 - (1 - mom) ** 2)
-              else f"{moves} whatever mom it is given ({mom:g}, {other.c.mom:g}): it ignores the mom" if ofit and _close(a, ofit[0]) else f"{moves}, not mom = {mom:g}")
+              else f"{moves} whatever mom it is given ({mom:g}, {other.c.mom:g}): it ignores the mom" if ofit and _close(a, ofit[0]) else f"{moves}, not mom = {mom:g}" + (f": {e}" if (e := _expr(a, mom, n)) else ""))
         fw = (None if fx is None or _close(f, fx, 1e-9) else f"it adds the whole batch {stat} after scaling the running one by 1 − mom: the batch's "
               "needs the weight mom too, add_(batch, alpha=self.mom), or lerp_" if _close(f * mom, n / (n - 1) if i else 1., 1e-9) else f"its running mean moves towards {f:.4g}{f' = {e}' if (e := _expr(f, mom, n)) else ''} × the batch's mean{': that factor belongs to the variance only' * (e == 'n/(n − 1)')}" if i == 0 else "its running variance is the biased one; "
               "PyTorch keeps the unbiased variance in running_var (it normalises with the biased one): multiply by n / (n − 1), n = batch × height × width" if _close(f, 1.) else

@@ -1,11 +1,11 @@
-"""Six sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Seven sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -75,7 +75,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.gn_repeat_interleave_groups': 'GNRepeatInterleaveGroups(x) in training mode, x of shape (3, 6, 2, 4) raised',
     'heldout4.gn_last_group_stats_for_all': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout5.ewma_lerp_twice': 'the newest value gets weight 0.51, not mom = 0.3: 1 − (1 − mom)², as two lerps in each',
-    'heldout5.ewma_warmup_cumulative': 'the newest value gets weights [0.5, 0.3333, 0.3, 0.3, …], not mom = 0.3: 1 / (t + 1)',
+    'heldout5.ewma_warmup_cumulative': 'the newest value gets weights [0.5, 0.3333, 0.3, 0.3, …], not mom = 0.3; its last output',
     'heldout5.ewma_first_slot_left_zero': "each output is the EWMA's times [0.0, 1.0, 1.0, 1.0,",
     'heldout5.ewma_weights_one_and_mom': 'the newest value gets weight 0.231 = mom / (1 + mom) (at mom 0.3 and at 0.8), not',
     'heldout5.ln_dims_one_to_three': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
@@ -134,6 +134,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout7.gn_var_dims_missing_channel': "its output is wrong: it subtracts the mean over GroupNorm's sets, and divides by the",
     'heldout7.gn_nhwc_unpack': 'built as GroupNorm(4, 8, 0.001), on float64 input of shape (1, 8, 3, 3): GNNHWCUnpack(x)',
     'heldout7.gn_functional_eps_dropped': 'its output is wrong: it adds eps = 1e-05 to the variance, not the eps it was given',
+    'heldout8.ewma_conv1d_kernel_not_flipped': 'the newest value gets weights [0.0247, 0.0247, 0.0247, 0.0247, …], not mom = 0.3; its',
+    'heldout8.ewma_halfway': 'the newest value gets weight 0.5 whatever mom it is given (0.3, 0.8): it ignores the',
+    'heldout8.ewma_matmul_transposed': 'an output depends on values that come after it: output 0 is 1 × value 0 + 0.7 × value 1 +',
+    'heldout8.ewma_forgets_decay': 'each step computes avg = 1 · avg + mom · value (at mom 0.3: 1 and 0.3), where an EWMA',
+    'heldout8.ln_pow_half_precedence': 'its output is wrong: it divides each set by 2 × (v + eps)^1, where PyTorch divides by (v',
+    'heldout8.ln_var_per_channel': "its output is wrong: it subtracts the mean over LayerNorm's sets, and divides by the",
+    'heldout8.ln_frozen_mult': 'make it self.mult =',
+    'heldout8.ln_floor_divide_count': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout8.bn_updates_per_item': 'its running statistics are wrong: its running mean after 1, 2 and 3 steps is [0.7822,',
+    'heldout8.bn_eval_view_one_short': 'BNEvalViewOneShort(x) in eval mode, x of shape (3, 6, 2, 4) raised RuntimeError: The size',
+    'heldout8.bn_bessel_on_weight': 'its running statistics are wrong: its running variance moves 0.209 of the way to each',
+    'heldout8.bn_folded_shift_unscaled': 'its output is wrong: the value it subtracts from each set is its mean × (v + eps)^0.5,',
+    'heldout8.in_eps_on_sum_of_squares': 'its output is wrong: it adds eps = 0.0125 to the variance, not the eps it was given',
+    'heldout8.in_transpose_not_undone': 'wrong sets: its output at item 0, channel 0, row 0, column 1 depends on its own value and',
+    'heldout8.in_sum_not_reset': 'wrong sets: its output at item 0, channel 1, row 0, column 0 depends on its own value and',
+    'heldout8.in_adds_subtracted': 'its output is wrong: it multiplies the normalised values by mults and adds −adds, where',
+    'heldout8.gn_chunk_default_dim': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
+    'heldout8.gn_writes_via_data': 'its output is right, but its gradient with respect to the input is not: it differs from',
+    'heldout8.gn_reshape_without_permute': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
+    'heldout8.gn_forgets_super_init': 'cannot assign parameters before Module.__init__() call, at `self.mults =',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])

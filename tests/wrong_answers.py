@@ -732,13 +732,16 @@ class KeywordOnlyIN(MyInstanceNorm):
 RIGHT += [(check_layernorm, SumsRsqrtLN), (check_batchnorm, PyTorchNamesBN), (check_batchnorm, PyTorchNamesBN(4)),
           (check_groupnorm, UnflattenGN), (check_groupnorm, RowsGN), (check_instancenorm, KeywordOnlyIN)]
 
-class HalfSpreadLN(MyLayerNorm):                                       # no formula of the usual slips fits
+class HalfSpreadLN(MyLayerNorm):                                       # twice the standard deviation: k · (v + eps)^p with k = 2
     def norm(self, x, m, v): return (x - m) / (2 * (v + self.eps).sqrt())
+class CappedSpreadLN(MyLayerNorm):                                     # no formula of the usual slips fits: a cap on the spread
+    def norm(self, x, m, v): return (x - m) / (v + self.eps).sqrt().clamp(max=1.3)
 class ClampedIN(MyInstanceNorm):
     def forward(self, x): return super().forward(x).clamp(-1, 1)
 
 MISTAKES += [
-    (check_layernorm, HalfSpreadLN, ["centred, but not of unit spread", "The smallest input where they differ", "yours gives", "Held:", "leaves the input unchanged", "its statistics span the same values as LayerNorm's"]),
+    (check_layernorm, HalfSpreadLN, ["it divides each set by 2 × (v + eps)^0.5"]),
+    (check_layernorm, CappedSpreadLN, ["centred, but not of unit spread", "The smallest input where they differ", "yours gives", "Held:", "leaves the input unchanged", "its statistics span the same values as LayerNorm's"]),
     (check_instancenorm, ClampedIN, ["its output differs from InstanceNorm's", "The smallest input where they differ"]),
 ]
 
