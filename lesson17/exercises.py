@@ -114,8 +114,8 @@ def _dims_ids(dims, shape):  # set numbers for statistics taken over `dims` of a
     return functools.reduce(lambda ids, d: ids * shape[d] + torch.arange(shape[d]).view([-1 if i == d else 1 for i in range(len(shape))]), [d for d in range(len(shape)) if d not in dims], torch.zeros(shape, dtype=torch.long))
 def _ids(layer, shape, groups=2):  # set numbers for the statistics of the series' `layer`, from its `dims` (GroupNorm's over its grouped view (N, groups, C/groups, H, W))
     return _dims_ids(groupnorm.GroupNorm.dims, (shape[0], groups, shape[1] // groups, *shape[2:])).reshape(shape) if layer == 'GroupNorm' else _dims_ids(_SPECS[layer]['cls'].dims, shape)
-def _moves(m, x):  # moves[o, i]: whether output o of `m` (a copy of it, each time) moves when input i does
-    with torch.no_grad(): return torch.stack([(copy.deepcopy(m)(x + 0.5 * e.view_as(x)) - copy.deepcopy(m)(x)).abs().flatten() > 1e-10 for e in torch.eye(x.numel(), dtype=x.dtype)], 1)
+def _moves(m, x):  # moves[o, i]: whether output o of `m` (a copy of it, each time) moves when input i moves by 0.5 or by 10 (a step a rounded statistic shows)
+    with torch.no_grad(): return torch.stack([((copy.deepcopy(m)(x + k * e.view_as(x)) - copy.deepcopy(m)(x)).abs().flatten() > 1e-10) for e in torch.eye(x.numel(), dtype=x.dtype) for k in (0.5, 10.)], 1).view(-1, x.numel(), 2).any(2)
 def stat_sets(m, x, moves=None):
     "For each value of `x` (N, C, H, W), the number of the set of inputs the output of norm layer `m` (copied before each call: its state is left alone) for it depends on: the values its statistics span. `moves`: `_moves(m, x)`, if already found."
     dep = (d := (_moves(m, x) if moves is None else moves) | torch.eye(x.numel(), dtype=torch.bool)) | d.T   # linked either way (an output can saturate) ...
@@ -130,7 +130,7 @@ def _describe(ids, layer, shape, groups):  # how the sets `ids` (confirmed stati
     o = next(i for i in range(ids.numel()) if not torch.equal(ids.flatten() == ids.flatten()[i], want.flatten() == want.flatten()[i]))
     (item, ch), mine, theirs = (int(t) for t in torch.unravel_index(torch.tensor(o), shape)[:2]), ids == ids.flatten()[o], want == want.flatten()[o]
     ls = lambda s, d, k, what: f"{what} {cs[0]} only" if len(cs := torch.nonzero(s)[:, d].unique().tolist()) == 1 else f"all {k} {what}s" if len(cs) == k else f"{what}s {', '.join(map(str, cs))}"
-    span = lambda s: f"{ls(s, 0, n, 'item')}; {ls(s, 1, c, 'channel')}; {int(s[item, ch].sum())} of {h * w} positions"
+    span = lambda s: f"{ls(s, 0, n, 'item')}; {ls(s, 1, c, 'channel')}; {int(s[item, ch].sum())} of channel {ch}'s {h * w} positions"
     said = f"Your statistics for item {item}, channel {ch} span {span(mine)}. {layer}'s span {span(theirs)}" + (f"; yours change when item {next(i for i in mine.nonzero()[:, 0].unique().tolist() if i != item)} changes: they run across "
            f"the batch; {layer}'s stay inside one item" if len(mine.nonzero()[:, 0].unique()) > len(theirs.nonzero()[:, 0].unique()) == 1 else "")
     like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
@@ -322,13 +322,13 @@ def _depends(c, moves):  # the first output that depends on other values than it
     if not mine.any():   # it depends on no other value: is it a constant, the input scaled and shifted, or the input itself?
         alone, y = ~(moves & ~torch.eye(len(want), dtype=torch.bool)).any(1).view(c.shape), _run(c).double()
         how = "stay where they are whatever the input" if not moves[o, o] else next((w for w, t in (("are never normalised, only scaled and shifted", c.x * c.g + c.b), ("are returned as they came in", c.x)) if _close(y[alone], t[alone])), None)
-        if how: return f"its output differs from {c.layer}'s: its outputs for items {', '.join(map(str, alone.nonzero()[:, 0].unique().tolist()))}, channels {', '.join(map(str, alone.nonzero()[:, 1].unique().tolist()))} ({int(alone.sum())} of {alone.numel()} values) depend on no other value: they {how}." + _smallest(c)
+        return f"its output differs from {c.layer}'s: its outputs for items {', '.join(map(str, alone.nonzero()[:, 0].unique().tolist()))}, channels {', '.join(map(str, alone.nonzero()[:, 1].unique().tolist()))} ({int(alone.sum())} of {alone.numel()} values) depend on no other value{f': they {how}' if how else ''}." + _smallest(c)
     def say(mask):
         its = [pos(j) for j in mask.nonzero().flatten().tolist()]
         span = lambda d, what: f"{what} {its[0][d]}" if len({p[d] for p in its}) == 1 else f"{what}s {', '.join(map(str, sorted({p[d] for p in its})))}"
         return f"{len(its)} other values ({span(0, 'item')}, {span(1, 'channel')})" if its else "no other values"
     other = (f". Yours are all in another of {c.layer}'s sets (item {{}}, channel {{}}'s), not in its own: this output comes from another set's values".format(*pos(mine.nonzero()[0, 0])[:2]) if mine.any() and (want[mine] == want[mine][0]).all() and want[mine][0] != want[o] else "")
-    return f"wrong sets: its output at item {i}, channel {ch}, row {r}, column {col} depends on its own value and on {say(mine)}; {c.layer}'s on its own and on the {say(theirs)} of its set{other}"
+    return f"wrong sets: its output at item {i}, channel {ch}, row {r}, column {col} depends {'on its own value and on ' if moves[o, o] else 'not on its own value but on '}{say(mine)}; {c.layer}'s on its own and on the {say(theirs)} of its set{other}"
 def _values(c):  # its output is PyTorch's; if not, what it does instead, measured (BatchNorm's running statistics among the statistics it could use)
     m, x, names, sources = copy.deepcopy(c.m), c.x, c.shared['stats'], [(None, _set_sums(c.x, c.ids)[1], None)]
     if c.layer == 'BatchNorm' and names:   # one step first, so that its running statistics are not 0 and 1
