@@ -1,11 +1,11 @@
-"""Seven sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Eight sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -57,7 +57,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.ewma_starts_from_last': 'an output depends on values that come after it: output 0 is 0.3 × value 0 + 0.7 × value',
     'heldout4.ewma_start_slice_keeps_dim': 'one average per value, in an extra dimension: return shape',
     'heldout4.ewma_window_mean': 'the last output depends only on values [5, 6, 7] (weights [0.3333, 0.3333, 0.3333]),',
-    'heldout4.ewma_sign_flipped': 'the newest value gets weight -0.3 = −mom (at mom 0.3 and at 0.8), not',
+    'heldout4.ewma_sign_flipped': 'the newest value gets weight -0.3 = −mom at mom 0.3 (and -0.8 = −mom at mom 0.8), not',
     'heldout4.ln_dims_range_off_by_one': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
     'heldout4.ln_int_params': 'Only Tensors of floating point and complex dtype can require gradients, at `self.mult =',
     'heldout4.ln_items_as_columns': 'wrong sets: LayerNorm averages over dims (1, 2, 3) (channels, height and width). Your',
@@ -74,10 +74,10 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.gn_loop_skips_last_group': "its output differs from GroupNorm's: its outputs for items 0, 1, 2, channels 3, 4, 5 (72",
     'heldout4.gn_repeat_interleave_groups': 'GNRepeatInterleaveGroups(x) in training mode, x of shape (3, 6, 2, 4) raised',
     'heldout4.gn_last_group_stats_for_all': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
-    'heldout5.ewma_lerp_twice': 'the newest value gets weight 0.51, not mom = 0.3: 1 − (1 − mom)², as two lerps in each',
+    'heldout5.ewma_lerp_twice': 'the newest value gets weight 0.51 = 1 − (1 − mom)² at mom 0.3 (and 0.96 = 1 − (1 − mom)²',
     'heldout5.ewma_warmup_cumulative': 'the newest value gets weights [0.5, 0.3333, 0.3, 0.3, …], not mom = 0.3; its last output',
     'heldout5.ewma_first_slot_left_zero': "each output is the EWMA's times [0.0, 1.0, 1.0, 1.0,",
-    'heldout5.ewma_weights_one_and_mom': 'the newest value gets weight 0.231 = mom / (1 + mom) (at mom 0.3 and at 0.8), not',
+    'heldout5.ewma_weights_one_and_mom': 'the newest value gets weight 0.231 = mom / (1 + mom) at mom 0.3 (and 0.444 = mom / (1 +',
     'heldout5.ln_dims_one_to_three': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
     'heldout5.ln_mean_subtracted_twice': "its output is wrong: the mean it subtracts is each set's sum divided by 24, not by the 48",
     'heldout5.ln_adds_mult': 'its output is wrong: it multiplies the normalised values by mult and adds mult, where',
@@ -154,6 +154,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout8.gn_writes_via_data': 'its output is right, but its gradient with respect to the input is not: it differs from',
     'heldout8.gn_reshape_without_permute': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout8.gn_forgets_super_init': 'cannot assign parameters before Module.__init__() call, at `self.mults =',
+    'heldout9.ewma_mom_flipped_each_step': 'the newest value gets weights [0.7, 0.3, 0.7, 0.3, …], not mom = 0.3; its last output',
+    'heldout9.ewma_weights_by_position': 'it is not an average: for a stream of all 1s it returns [1.0, 0.91, 0.847, 0.8029, …];',
+    'heldout9.ewma_written_one_slot_early': 'an output depends on values that come after it: output 0 is 0.7 × value 0 + 0.3 × value',
+    'heldout9.ewma_com_convention': 'the newest value gets weight 0.769 = 1 / (1 + mom) at mom 0.3 (and 0.556 = 1 / (1 + mom)',
+    'heldout9.ln_mean_abs_deviation': 'its output is wrong: it divides by mean |x − m| (the mean absolute deviation) + eps in',
+    'heldout9.ln_second_moment_minus_mean': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
+    'heldout9.ln_exp_scale': 'its output is wrong: it divides each set by 0.3679 × (v + eps)^0.5, where PyTorch divides',
+    'heldout9.ln_sqrt_split_over_sum': 'its output is wrong: eps is added outside the square root, v.sqrt() + eps; add it to the',
+    'heldout9.bn_bessel_per_image': "its running statistics are wrong: its running variance takes the batch's × 1.143, n / (n",
+    'heldout9.bn_view_after_permute': 'BNViewAfterPermute(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: view',
+    'heldout9.bn_var_in_two_steps': "its output differs from BatchNorm's: its output is centred, but not of unit spread: it",
+    'heldout9.bn_batch_of_one_uses_running': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
+    'heldout9.in_affine_applied_twice': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
+    'heldout9.in_debias_by_width': "its output is wrong: the variance it divides by is each set's sum of squared deviations",
+    'heldout9.in_flat_view_var_dim1': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout9.in_var_dims_from_layernorm': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout9.gn_item_mean_group_var': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout9.gn_slice_on_batch_dim': 'GNSliceOnBatchDim(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout9.gn_group_stats_not_spread': 'GNGroupStatsNotSpread(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout9.gn_lazy_params': 'the scale and shift are missing; add self.mults = nn.Parameter(torch.ones(6, 1, 1)) in',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])

@@ -739,7 +739,13 @@ class CappedSpreadLN(MyLayerNorm):                                     # no form
 class ClampedIN(MyInstanceNorm):
     def forward(self, x): return super().forward(x).clamp(-1, 1)
 
+class EvalBatchOneBN(MyBatchNorm):                                      # eval mode right only for batches of more than one
+    def forward(self, x):
+        if not self.training and x.shape[0] == 1: return (x - x.mean((0, 2, 3), keepdim=True)) / (x.var((0, 2, 3), keepdim=True, correction=0) + self.eps).sqrt() * self.mults + self.adds
+        return super().forward(x)
+
 MISTAKES += [
+    (check_batchnorm, EvalBatchOneBN, ["built as BatchNorm(8, 0.3, 0.001), on float64 input of shape (1, 8, 3, 3)", "in eval mode it still normalises with the batch's own statistics"]),
     (check_layernorm, HalfSpreadLN, ["it divides each set by 2 × (v + eps)^0.5"]),
     (check_layernorm, CappedSpreadLN, ["centred, but not of unit spread", "The smallest input where they differ", "yours gives", "Held:", "leaves the input unchanged", "its statistics span the same values as LayerNorm's"]),
     (check_instancenorm, ClampedIN, ["its output differs from InstanceNorm's", "The smallest input where they differ"]),
