@@ -158,7 +158,7 @@ def _affine(y, z0, g, b, names):  # if in each channel `y` is PyTorch's normalis
     g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
     said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
             (f"1 / {mult}", add): f"it divides by {mult} instead of multiplying: {fix}", (mult, "0"): f"it never adds {add}: {fix}", ("1", add): f"it never multiplies by {mult}: {fix}"}   # the slips with a name
-    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (f"−{add}", -b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b))
+    if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (f"−{add}", -b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b), (f"{mult} · {add} + {add}", g * b + b))
                            if _close(G, G_) and _close(B, B_)), None)): return said.get(gb, f"it multiplies the normalised values by {gb[0]} and adds {gb[1]}, where PyTorch multiplies by {mult} and adds {add}: {fix}")
     Gi, Bi, oki = fit(*(t.detach().double().reshape(n * c, -1) for t in (y, z0)))   # each item's channel on its own
     idx = lambda V, P: J.double().argmax(1).view(n, c) if (J := (V[:, None] - P).abs() < 1e-6).any(1).all() else None   # which of the numbers `P` each item's channel uses, if each uses one

@@ -166,7 +166,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout9.bn_view_after_permute': 'BNViewAfterPermute(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: view',
     'heldout9.bn_var_in_two_steps': "its output differs from BatchNorm's: its output is centred, but not of unit spread: it",
     'heldout9.bn_batch_of_one_uses_running': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
-    'heldout9.in_affine_applied_twice': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
+    'heldout9.in_affine_applied_twice': 'its output is wrong: it multiplies the normalised values by mults² and adds mults · adds',
     'heldout9.in_debias_by_width': "its output is wrong: the variance it divides by is each set's sum of squared deviations",
     'heldout9.in_flat_view_var_dim1': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout9.in_var_dims_from_layernorm': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
