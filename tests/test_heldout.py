@@ -1,11 +1,11 @@
-"""Eight sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Nine sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -65,7 +65,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.bn_running_var_about_running_mean': 'its running statistics are wrong: its running variance follows the squared deviations',
     'heldout4.bn_first_batch_initialises': 'its running statistics are wrong: its running mean moves [1.0, 0.2, 0.2] of the way to',
     'heldout4.bn_var_lerp_weight_eps': 'its running statistics are wrong: its running variance moves 0.1 of the way to each',
-    'heldout4.bn_bessel_roles_swapped': "its output is wrong: it normalises with the unbiased variance (x.var's default divides by",
+    'heldout4.bn_bessel_roles_swapped': "its output is wrong: it normalises with the unbiased variance, divided by n − 1 (x.var's",
     'heldout4.bn_add_without_alpha': 'its running statistics are wrong: it adds the whole batch mean after scaling the running',
     'heldout4.in_loop_bound_batch': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 3, 4, 5",
     'heldout4.in_rows_from_one': 'its output is wrong: the value it subtracts from each set is [-0.8321, -0.4371, -0.1771,',
@@ -174,6 +174,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout9.gn_slice_on_batch_dim': 'GNSliceOnBatchDim(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
     'heldout9.gn_group_stats_not_spread': 'GNGroupStatsNotSpread(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
     'heldout9.gn_lazy_params': 'the scale and shift are missing; add self.mults = nn.Parameter(torch.ones(6, 1, 1)) in',
+    'heldout10.ewma_one_based_steps': "each output is the EWMA's times [0.7, 0.7, 0.7, 0.7, …] = (1 − mom)^k for k = [1, 1, 1,",
+    'heldout10.ewma_debias_mom_power': 'it is not an average: for a stream of all 1s it returns [0.4286, 0.5604, 0.6752, 0.7661,',
+    'heldout10.ewma_range_past_end': 'index 8 is out of bounds for dimension 0 with size 8, at `avg = torch.lerp(avg,',
+    'heldout10.ewma_start_rebuilt_float32': 'expected dtype float for `end` but got dtype double, at `avg = torch.lerp(avg, v, mom)`,',
+    'heldout10.ln_squeezed_stats': 'built as LayerNorm(8, 0.001), on float64 input of shape (1, 8, 3, 3): LNSqueezedStats(x)',
+    'heldout10.ln_normalised_twice': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
+    'heldout10.ln_init_values_swapped': 'LNInitValuesSwapped.mult should start at 1, so the layer starts as a pure normalization;',
+    'heldout10.ln_add_as_float': 'its output is right, but the gradient of add is None: autograd finds no path from it to',
+    'heldout10.bn_running_from_last_channel': 'its running statistics are wrong: its running mean after 1, 2 and 3 steps is [1.3904,',
+    'heldout10.bn_bessel_in_place': "its output is wrong: it normalises with the unbiased variance, divided by n − 1 (x.var's",
+    'heldout10.bn_eval_skips_normalising': 'in eval mode it never normalises: its output is x itself, before the scale and',
+    'heldout10.bn_eval_buffers_unpacked': 'in eval mode it subtracts the running variance where the running mean belongs: the two',
+    'heldout10.in_params_viewed_after_wrapping': 'make it self.mults = nn.Parameter(torch.ones(6, 1,',
+    'heldout10.in_welford_old_mean': "its output differs from InstanceNorm's: its output is centred, but not of unit spread: it",
+    'heldout10.in_affine_before_divide': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
+    'heldout10.in_eps_added_to_rsqrt': "its output differs from InstanceNorm's: its output is centred, but not of unit spread: it",
+    'heldout10.gn_in_place_through_view': 'it changes its input in place: after GNInPlaceThroughView(x), x holds other values, so',
+    'heldout10.gn_groups_split_positions': 'wrong axes: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
+    'heldout10.gn_params_shaped_for_grouped_view': 'GNParamsShapedForGroupedView(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout10.gn_group_mean_item_var': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])

@@ -93,7 +93,7 @@ class LessonLayerNorm(nn.Module):
         return x * self.mult + self.add
 
 LESSONS += [  # (checker, the lesson's own layer, words its message must contain: how it differs from PyTorch)
-    (check_layernorm, LessonLayerNorm, ["unbiased variance (x.var's default divides by n − 1), as the lesson's LayerNorm does", "correction=0"]),
+    (check_layernorm, LessonLayerNorm, ["unbiased variance, divided by n − 1 (x.var's default, or a variance times n / (n − 1)), as the lesson's LayerNorm does", "correction=0"]),
 ]
 
 
@@ -227,7 +227,7 @@ class LessonBatchNorm(nn.Module):
         return x * self.mults + self.adds
 
 LESSONS += [
-    (check_batchnorm, LessonBatchNorm, ["unbiased variance (x.var's default divides by n − 1), as the lesson's BatchNorm does", "correction=0"]),
+    (check_batchnorm, LessonBatchNorm, ["unbiased variance, divided by n − 1 (x.var's default, or a variance times n / (n − 1)), as the lesson's BatchNorm does", "correction=0"]),
 ]
 
 
