@@ -6,17 +6,15 @@
 __all__ = ['SHAPE', 'check_layernorm', 'check_batchnorm', 'check_instancenorm', 'check_groupnorm', 'check_ewma', 'stat_sets']
 
 # %% ../nbs/09_exercises.ipynb #c2787829
-import copy, functools, inspect, itertools, linecache, math, os, re, traceback
+import copy, functools, inspect, itertools, linecache, math, os, re, sys, traceback
 from types import SimpleNamespace
-import torch
+import torch, torch.nn.functional as F
 from torch import nn
-import torch.nn.functional as F
 from . import layernorm, batchnorm, groupnorm   # the series' layers: which axes each averages over, its `dims`
-def _close(a, b, tol=1e-6):  # whether `a` and `b` (tensors or numbers; a number stands for every value) have the same shape and agree to within `tol`
-    a, b = (t.detach().double() if isinstance(t, torch.Tensor) else torch.tensor(t, dtype=torch.float64) for t in (a, b))
-    return a.shape == (b := b.expand_as(a) if b.dim() == 0 else b).shape and bool(((a - b).abs() <= tol).all())
+def _close(a, b, tol=1e-6): a, b = (t.detach().double() if isinstance(t, torch.Tensor) else torch.tensor(t, dtype=torch.float64) for t in (a, b)); return a.shape == (b := b.expand_as(a) if b.dim() == 0 else b).shape and bool(((a - b).abs() <= tol).all())   # whether `a` and `b` (tensors or numbers; a number stands for every value) have the same shape and agree to within `tol`
 def _most(a, b): return (torch.as_tensor(a).detach().double() - torch.as_tensor(b).detach().double()).abs().max().item()   # the largest difference
 def _show(t, k=4): return str([round(v, 4) for v in torch.as_tensor(t).detach().double().flatten().tolist()[:k]])[:-1] + (', …]' if torch.as_tensor(t).numel() > k else ']')
+def _kinds(t): return ' and '.join(w for w, b in (('NaN', t.isnan()), ('inf', t.isinf())) if b.any())   # 'NaN', 'inf' or both, as `t` holds
 def _name(answer): return getattr(answer, '__name__', type(answer).__name__)
 def _dt(t): return str(t)[6:]   # torch.float32 -> 'float32'
 def _call(fn, doing):  # call `fn()`; if your code fails, fail saying what the checker was doing, the error, your line that raised it and the shapes of the tensors on it
@@ -27,13 +25,23 @@ def _call(fn, doing):  # call `fn()`; if your code fails, fail saying what the c
         if frames := [(f, n) for f, n in traceback.walk_tb(e.__traceback__) if f.f_code.co_filename != _call.__code__.co_filename and f'{os.sep}torch{os.sep}' not in f.f_code.co_filename]:
             (f, n), line = frames[-1], linecache.getline(frames[-1][0].f_code.co_filename, frames[-1][1]).strip()
             named = {k: v for k in re.findall(r'(?:self\.)?[A-Za-z_]\w*(?:\[[^\[\]()]*\])?', line.split('#')[0]) + re.findall(r'(?:self\.)?[A-Za-z_]\w*', line.split('#')[0]) if isinstance(v := _value(k, f.f_locals), (torch.Tensor, int)) and not isinstance(v, bool)}   # the line's tensors, and its whole numbers
-            shapes = {k: v for k, v in named.items() if isinstance(v, torch.Tensor)}
-            err = AssertionError(f"{err}, at `{line}`" + ", where " * bool(named) + ", ".join(f"{k} is {tuple(v.shape) if k in shapes else v}" for k, v in named.items()))
+            shapes = {k: v for k, v in named.items() if isinstance(v, torch.Tensor)}; err = AssertionError(f"{err}, at `{line}`" + ", where " * bool(named) + ", ".join(f"{k} is {tuple(v.shape) if k in shapes else v}" for k, v in named.items()))
         err.shapes = shapes
         raise err from e
 def _value(expr, names):  # the value of `expr` — a name, self.attribute or a subscript of one, without calls — in the frame whose local `names` are given; None if it has none
     try: return eval(expr, {'__builtins__': {}}, dict(names))
     except Exception: return None
+def _traced(m, x, attrs=()):  # `m(x)`, followed line by line in your own code: [(your line, name, value, in place)] for each tensor a line makes or changes (and m's `attrs`, as self.attr)
+    seen, out, theirs, key = {}, [], (sys.prefix, sys.base_prefix, os.path.dirname(layernorm.__file__), _call.__code__.co_filename), lambda v: (id(v), v._version, v.detach().double().sum().item())   # theirs: where PyTorch, Python, the series and the checkers live
+    def follow(f, event, arg):
+        now = {(f, k): v for k, v in f.f_locals.items() if isinstance(v, torch.Tensor)} | {f'self.{a}': v for a in attrs if isinstance(v := getattr(m, a, None), torch.Tensor)}   # m's attrs: one record for all frames
+        if f in seen: out.extend((linecache.getline(f.f_code.co_filename, seen[f]).split('#')[0].strip(), k if isinstance(k, str) else k[1], v.detach().double().clone(), seen.get(k, (0,))[0] == id(v)) for k, v in now.items() if seen.get(k) != key(v))
+        seen.update({f: f.f_lineno} | {k: key(v) for k, v in now.items()})
+        return follow
+    old = sys.gettrace(); sys.settrace(lambda f, event, arg: None if f.f_code.co_filename.startswith(theirs) else follow(f, event, arg))
+    try: m(x); return out
+    except Exception: return out   # said where it fails for real
+    finally: sys.settrace(old)
 def _not_done(check):  # make `check` print 'not done yet' and return False while the answer still raises NotImplementedError
     def run(answer):
         try: return check(answer)
@@ -43,24 +51,21 @@ def _not_done(check):  # make `check` print 'not done yet' and return False whil
 # %% ../nbs/09_exercises.ipynb #ba62544d
 def _lerp_loop(values, mom): return torch.stack(list(itertools.accumulate(values.double(), lambda avg, v: torch.lerp(avg, v, mom))))   # PyTorch's EWMA, from the first value
 def _ewma_run(fn, name, values, mom):  # `fn(values, mom)`; fail unless it leaves `values` alone and returns one tensor average per value
-    given, n = values.clone(), len(values)
-    out = _call(lambda: fn(given, mom), f"{name}(values, mom={mom})")
+    given, n = values.clone(), len(values); out = _call(lambda: fn(given, mom), f"{name}(values, mom={mom})")
     if not torch.equal(given, values): raise AssertionError(f"{name} changes the values it was given in place: they became {_show(given, 6)}; start from avg = values[0].clone()")
     if not isinstance(out, torch.Tensor): raise AssertionError(f"{name} returned a {type(out).__name__}, not a tensor: collect the averages in a list and return torch.stack(that_list)")
-    if out.shape != (n,): raise AssertionError(f"{name} returned shape {tuple(out.shape)} for {n} values: " + {1: "a single number; return the average after every value", n + 1: "one too many", n - 1: "one too few", n: f"one average per value, in an extra dimension: return shape ({n},)"}.get(out.numel(), "not one average per value")
-                                              + next((f"; its {len(o)} outputs are the running averages after values {i} to {i + len(o) - 1}" + (", so the average after the last value is missing" if i == 0 and len(o) == n - 1 else ", so the first is missing" if i == 1 and len(o) == n - 1 else "")
-                                                      for o in [out.flatten().detach().double()] if 0 < len(o) < n for i in range(n - len(o) + 1) if _close(o, _lerp_loop(values, mom)[i:i + len(o)], 1e-6)), ""))
+    if out.shape != (n,): raise AssertionError(f"{name} returned shape {tuple(out.shape)} for {n} value{'s' * (n > 1)}: " + {1: "a single number; return the average after every value", n + 1: "one too many", n - 1: "one too few", n: f"the right number of averages, in that shape: return shape ({n},)"}.get(out.numel(), "not one average per value")
+        + next((f"; its {len(o)} outputs are the running averages after values {i} to {i + len(o) - 1}" + (", so the average after the last value is missing" if i == 0 and len(o) == n - 1 else ", so the first is missing" if i == 1 and len(o) == n - 1 else "")
+                for o in [out.flatten().detach().double()] for i in range(n - len(o) + 1) if 0 < len(o) < n and _close(o, _lerp_loop(values, mom)[i:i + len(o)], 1e-6)), ""))
     return out
 def _ewma_rows(n, a, start=True, late=False):  # the weights of an EWMA whose newest value gets `a`, from the first value (`start`) or from 0; `late`: each output before its own value
-    rows = list(itertools.accumulate(eye := torch.eye(n, dtype=torch.float64), lambda avg, e: torch.lerp(avg, e, a), initial=eye[0] * start))
-    return torch.stack(rows[:-1] if late else rows[1:])
-_OF_MOM = [(w, eval(f"lambda m: {w.replace('−', '-').replace('²', ' ** 2').replace('·', '*').replace('mom', 'm')}")) for w in ("mom", "1 − mom", "−mom", "mom²", "(1 − mom)²", "1 − (1 − mom)²", "mom / (1 + mom)", "1 / (1 + mom)", "2 · mom", "mom / 2", "mom · (1 − mom)", "1")]   # weights made of mom
+    return torch.stack(list(itertools.accumulate(eye := torch.eye(n, dtype=torch.float64), lambda avg, e: torch.lerp(avg, e, a), initial=eye[0] * start))[slice(None, -1) if late else slice(1, None)])
+_OF_MOM = [(w, eval(f"lambda m: {w.replace('−', '-').replace('²', ' ** 2').replace('·', '*').replace('e^', 'math.e ** ').replace('mom', 'm')}")) for w in ("mom", "1 − mom", "−mom", "mom²", "(1 − mom)²", "1 − (1 − mom)²", "1 − e^(−mom)", "e^(−mom)", "mom / (1 + mom)", "1 / (1 + mom)", "2 · mom", "mom / 2", "mom · (1 − mom)", "1")]   # weights made of mom
 def _of_mom(v, *moms): return next((w for w, f in _OF_MOM if all(_close(x, f(m), 1e-7) for x, m in zip(v, moms))), None)   # the weights `v` at `moms`, in words: the same expression of each mom
 def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from the weight it gives each value (fed one value at a time), in words; None if nothing can be named
     n, fits, run = len(values), {}, lambda v, mom: torch.as_tensor(fn(v.clone(), mom))
     for mom in moms:
-        base = run(torch.zeros(n, dtype=torch.float64), mom)
-        w, tol = torch.stack([run(e, mom).double() - base.double() for e in torch.eye(n, dtype=torch.float64)], 1), max(1e-9, 50 * torch.finfo(base.dtype).eps)   # as precise as it is
+        base = run(torch.zeros(n, dtype=torch.float64), mom); w, tol = torch.stack([run(e, mom).double() - base.double() for e in torch.eye(n, dtype=torch.float64)], 1), max(1e-9, 50 * torch.finfo(base.dtype).eps)   # as precise as it is
         if base.abs().max() > tol: return f"with every value 0 it returns {_show(base)}, not 0: it is not an average of the values" + (f"; it adds {base[0].item():.3g} to every output" if _close(base, base[0], tol) else
             f"; it adds {d[-1].item():.3g} more at every step, whatever the values" + " — that is −mom: it subtracts mom on its own, as avg * 1 - mom does; avg * (1 - mom) needs its brackets" * _close(d[-1], -mom, 1e-6) if _close(d := base.diff(), d[-1], tol) else "")
         if (w - w[-1]).abs().max() < tol and _close(w[-1], _ewma_rows(n, mom)[-1], tol): return ("every output is the same: they are all the final average, as when you append one tensor and then " "change it in place (lerp_, +=); append a new tensor each step, avg.clone()")
@@ -85,8 +90,7 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
             return (f"it is not an average: for a stream of all 1s it returns {_show(h)}{row}" if not _close(h, 1, tol) else f"the newest value gets weights {_show(w.diagonal()[1:])}, not mom = {mom}{row}" + ": 1 / (t + 1) until that falls below mom, then mom — a warm-up an EWMA from the first value does not need" * _close(
                     w.diagonal()[1:], (1 / t[1:]).clamp(min=mom), tol) if not _close(w.diagonal()[1:], mom, 1e-6)
                     else f"the newest value gets mom = {mom}, but the last output gives the earlier values weights {_show(w[-1, :-1])}, where an EWMA gives {_show(_ewma_rows(n, mom)[-1, :-1])}")
-    (a, start, late), a2 = fits[moms[0]], fits[moms[1]][0]
-    said = [f"the newest value gets weight {a:.3g} whatever mom it is given ({moms[0]}, {moms[1]}): it ignores the mom" if _close(a, a2, tol) else f"the momentum convention is swapped: "
+    (a, start, late), a2 = fits[moms[0]], fits[moms[1]][0]; said = [f"the newest value gets weight {a:.3g} whatever mom it is given ({moms[0]}, {moms[1]}): it ignores the mom" if _close(a, a2, tol) else f"the momentum convention is swapped: "
             f"the newest value gets weight {1 - moms[0]:g}, not mom = {moms[0]} (torch.lerp(avg, v, mom))" if _close(a, 1 - moms[0], tol) and _close(a2, 1 - moms[1], tol) else
             f"the newest value gets weight {a:.3g}" + (f" = {w} at mom {moms[0]} (and {a2:.3g} = {w} at mom {moms[1]}), not mom" if (w := _of_mom((a, a2), *moms)) else f", not mom = {moms[0]}") if not _close(a, moms[0], tol) else None, "it starts from 0 instead of the first value" * (not start)]
     return "; and ".join(s for s in said + ["each output is the average before its own value was added"] * late if s) or None
@@ -94,26 +98,20 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
 def check_ewma(fn):
     "Check `fn`, your function called as `fn(values, mom)` with a 1-d tensor `values`, against repeated `torch.lerp` from the first value, on 8 float64 values and on 04's 200 float32 ones; name what it does if it differs."
     name, short, diffs, long = _name(fn), torch.tensor([3., 1, 4, 1, 5, 9, 2, 6], dtype=torch.float64), [], torch.cat([torch.zeros(100), torch.ones(100)]) + 0.3 * torch.randn(200, generator=torch.Generator().manual_seed(0))   # long: 04's step with noise
-    for values, mom in [(short, 0.3), (short, 0.8), (long, 0.5), (long, 0.1), (long, 0.02)]:   # 04's three moms on the long stream
+    for values, mom in [(short, 0.3), (short, 0.8), (long, 0.5), (long, 0.1), (long, 0.02), (short[:1], 0.3)]:   # 04's three moms on the long stream; one value
         out, want, on = _ewma_run(fn, name, values, mom), _lerp_loop(values, mom), f"on {len(values)} {_dt(values.dtype)} values at mom {mom}"
-        if not (ok := torch.isfinite(out)).all():
-            k, kinds = int((~ok).nonzero()[0]), ' and '.join(w for w, t in (('NaN', out.isnan()), ('inf', out.isinf())) if t.any())
-            raise AssertionError(f"{name}: {on} its output has {kinds} from position {k} on ({_show(out[k:], 3)}), where the torch.lerp loop gives {_show(want[k:], 3)}")
+        if not (ok := torch.isfinite(out)).all(): raise AssertionError(f"{name}: {on} its output has {_kinds(out)} from position {(k := int((~ok).nonzero()[0]))} on ({_show(out[k:], 3)}), where the torch.lerp loop gives {_show(want[k:], 3)}")
         if (d := _most(out, want)) > 1e-5 * (1 + want.abs().max()): raise AssertionError(f"{name}: " + (_ewma_says(fn, short) or f"{on} its output differs from the torch.lerp loop: at position {(k := int(((out.double() - want).abs() > 1e-5).nonzero()[0]))} " f"it gives {out[k].item():.6g}, the loop {want[k].item():.6g}"))
         diffs.append(d)
-    return print(f"✓ {name} matches the torch.lerp loop from the first value on 8 float64 values at mom 0.3 and 0.8 and 200 float32 values at mom 0.5, 0.1 and 0.02: largest difference {max(diffs[:2]):.1e} on the 8, {max(diffs[2:]):.1e} on the 200") or True
+    return print(f"✓ {name} matches the torch.lerp loop from the first value on 8 float64 values at mom 0.3 and 0.8 and 200 float32 values at mom 0.5, 0.1 and 0.02, and a single value: largest difference {max(diffs[:2]):.1e} on the 8, {max(diffs[2:]):.1e} on the 200") or True
 
 # %% ../nbs/09_exercises.ipynb #206c25ce
 SHAPE = (3, 6, 2, 4)  # (N, C, H, W) of the first configuration: 6 channels make 1, 2, 3 or 6 groups; sizes that differ, so a lost dim can't broadcast
 _CONFIGS = [SimpleNamespace(dtype=torch.float64, shape=SHAPE, groups=2, eps=0.1, mom=0.2), SimpleNamespace(dtype=torch.float64, shape=(1, 8, 3, 3), groups=4, eps=1e-3, mom=0.3),
             SimpleNamespace(dtype=torch.float32, shape=(2, 4, 3, 5), groups=1, eps=1e-5, mom=0.1)]   # where every probe runs, in order: float64, float32; batch 3, 1, 2; 2, 4, 1 groups
-def _inputs(shape=SHAPE, seed=0, dtype=torch.float64):  # a batch whose items and channels have different means and spreads
-    (n, c), lin = shape[:2], lambda a, b, k, d: torch.linspace(a, b, k, dtype=torch.float64).view(k, *[1] * d)   # from a to b along the items (d = 3) or the channels (d = 2)
-    return (torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * lin(0.3, 1.5, c, 2) * lin(0.6, 1.4, n, 3) + lin(-1., 2., c, 2) + lin(-.5, .5, n, 3)).to(dtype)
-def _dims_ids(dims, shape):  # set numbers for statistics taken over `dims` of a tensor of `shape`: one number per position along the other dims
-    return functools.reduce(lambda ids, d: ids * shape[d] + torch.arange(shape[d]).view([-1 if i == d else 1 for i in range(len(shape))]), [d for d in range(len(shape)) if d not in dims], torch.zeros(shape, dtype=torch.long))
-def _ids(layer, shape, groups=2):  # set numbers for the statistics of the series' `layer`, from its `dims` (GroupNorm's over its grouped view (N, groups, C/groups, H, W))
-    return _dims_ids(groupnorm.GroupNorm.dims, (shape[0], groups, shape[1] // groups, *shape[2:])).reshape(shape) if layer == 'GroupNorm' else _dims_ids(_SPECS[layer]['cls'].dims, shape)
+def _inputs(shape=SHAPE, seed=0, dtype=torch.float64): (n, c), lin = shape[:2], lambda a, b, k, d: torch.linspace(a, b, k, dtype=torch.float64).view(k, *[1] * d); return (torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * lin(0.3, 1.5, c, 2) * lin(0.6, 1.4, n, 3) + lin(-1., 2., c, 2) + lin(-.5, .5, n, 3)).to(dtype)   # a batch whose items and channels have different means and spreads; lin(a, b, k, d): from a to b along the items (d = 3) or the channels (d = 2)
+def _dims_ids(dims, shape): return functools.reduce(lambda ids, d: ids * shape[d] + torch.arange(shape[d]).view([-1 if i == d else 1 for i in range(len(shape))]), [d for d in range(len(shape)) if d not in dims], torch.zeros(shape, dtype=torch.long))   # set numbers for statistics taken over `dims` of a tensor of `shape`: one number per position along the other dims
+def _ids(layer, shape, groups=2): return _dims_ids(groupnorm.GroupNorm.dims, (shape[0], groups, shape[1] // groups, *shape[2:])).reshape(shape) if layer == 'GroupNorm' else _dims_ids(_SPECS[layer]['cls'].dims, shape)   # set numbers for the statistics of the series' `layer`, from its `dims` (GroupNorm's over its grouped view (N, groups, C/groups, H, W))
 def _moves(m, x):  # moves[o, i]: whether output o of `m` (a copy of it, each time) moves when input i moves by 0.5 or by 10 (a step a rounded statistic shows)
     with torch.no_grad(): return torch.stack([((copy.deepcopy(m)(x + k * e.view_as(x)) - copy.deepcopy(m)(x)).abs().flatten() > 1e-10) for e in torch.eye(x.numel(), dtype=x.dtype) for k in (0.5, 10.)], 1).view(-1, x.numel(), 2).any(2)
 def stat_sets(m, x, moves=None):
@@ -126,11 +124,8 @@ def _like(ids, shape):  # which of the series' layers groups values as `ids` doe
     return next((f"{layer} with {g} groups" if layer == 'GroupNorm' else layer for layer, g in [(l, 2) for l in _SPECS if l != 'GroupNorm'] + [('GroupNorm', g) for g in range(2, shape[1]) if shape[1] % g == 0] if _same_sets(ids, _ids(layer, shape, g))), '')
 def _words(dims): return f"dims {dims} (" + ('every dimension: one set for the whole batch' if len(dims) == 4 else f"the {('batch', 'channels', 'height', 'width')[dims[0]]} only" if len(dims) == 1 else ' and '.join(', '.join(('batch', 'channels', 'height', 'width')[d] for d in dims).rsplit(', ', 1))) + ")"
 def _describe(ids, layer, shape, groups):  # how the sets `ids` (confirmed statistics: each set's output is its values less their mean, over a spread) differ from `layer`'s: the axes or groups, then the first set that differs
-    want, (n, c, h, w) = _ids(layer, shape, groups), shape
-    o = next(i for i in range(ids.numel()) if not torch.equal(ids.flatten() == ids.flatten()[i], want.flatten() == want.flatten()[i]))
-    (item, ch), mine, theirs = (int(t) for t in torch.unravel_index(torch.tensor(o), shape)[:2]), ids == ids.flatten()[o], want == want.flatten()[o]
-    ls = lambda s, d, k, what: f"{what} {cs[0]} only" if len(cs := torch.nonzero(s)[:, d].unique().tolist()) == 1 else f"all {k} {what}s" if len(cs) == k else f"{what}s {', '.join(map(str, cs))}"
-    span = lambda s: f"{ls(s, 0, n, 'item')}; {ls(s, 1, c, 'channel')}; {int(s[item, ch].sum())} of channel {ch}'s {h * w} positions"
+    want, (n, c, h, w) = _ids(layer, shape, groups), shape; o = next(i for i in range(ids.numel()) if not torch.equal(ids.flatten() == ids.flatten()[i], want.flatten() == want.flatten()[i])); (item, ch), mine, theirs = (int(t) for t in torch.unravel_index(torch.tensor(o), shape)[:2]), ids == ids.flatten()[o], want == want.flatten()[o]
+    ls = lambda s, d, k, what: f"{what} {cs[0]} only" if len(cs := torch.nonzero(s)[:, d].unique().tolist()) == 1 else f"all {k} {what}s" if len(cs) == k else f"{what}s {', '.join(map(str, cs))}"; span = lambda s: f"{ls(s, 0, n, 'item')}; {ls(s, 1, c, 'channel')}; {int(s[item, ch].sum())} of channel {ch}'s {h * w} positions"
     said = f"Your statistics for item {item}, channel {ch} span {span(mine)}. {layer}'s span {span(theirs)}" + (f"; yours change when item {next(i for i in mine.nonzero()[:, 0].unique().tolist() if i != item)} changes: they run across "
            f"the batch; {layer}'s stay inside one item" if len(mine.nonzero()[:, 0].unique()) > len(theirs.nonzero()[:, 0].unique()) == 1 else "")
     like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
@@ -138,24 +133,18 @@ def _describe(ids, layer, shape, groups):  # how the sets `ids` (confirmed stati
     head = f"wrong axes: {head}, your statistics together over {_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {head}"
     if layer == 'GroupNorm' and like.startswith('GroupNorm') and (k := int(like.split()[2])) != groups:
         head += f"; it makes {k} groups of {c // k} channels, GroupNorm({groups}, {c}) makes {groups} groups of {c // groups}: use the groups it is given, x.view(n, self.groups, -1)"
-    return head + ((f", as {like} does" if mine_dims is not None else f"; yours are the sets of {like}") if like else "") + ". " + said
+    return head + ((f", as {like} does" if mine_dims is not None else f"; on input of shape {shape}, yours are the sets of {like}") if like else "") + ". " + said
 
 # %% ../nbs/09_exercises.ipynb #fac18f38
-def _set_sums(x, ids):  # per set of the numbering `ids`: how many values, their mean, and the sum of their squared deviations from it
-    add = lambda v: torch.zeros(int(ids.max()) + 1, dtype=v.dtype).index_add(0, ids.flatten(), v.flatten())
-    return (n := add(torch.ones_like(x))), (m := add(x) / n), add((x - m[ids]) ** 2)
-def _formula(x, ids, g, b, eps, correction=0, cut=()):  # the norm over the sets `ids`, scaled by `g`, shifted by `b`; `correction` 1: the unbiased variance; `cut`: statistics cut from autograd
-    n, m, q = _set_sums(x, ids)
-    return (x - (m.detach() if 'mean' in cut else m)[ids]) / (((q / (n - correction)).detach() if 'variance' in cut else q / (n - correction))[ids] + eps).sqrt() * g + b
+def _set_sums(x, ids): add = lambda v: torch.zeros(int(ids.max()) + 1, dtype=v.dtype).index_add(0, ids.flatten(), v.flatten()); return (n := add(torch.ones_like(x))), (m := add(x) / n), add((x - m[ids]) ** 2)   # per set of the numbering `ids`: how many values, their mean, and the sum of their squared deviations from it
+def _formula(x, ids, g, b, eps, correction=0, cut=()): n, m, q = _set_sums(x, ids); return ((x.detach() if 'input' in cut else x) - (m.detach() if 'mean' in cut else m)[ids]) / (((q / (n - correction)).detach() if 'variance' in cut else q / (n - correction))[ids] + eps).sqrt() * g + b   # the norm over the sets `ids`, scaled by `g`, shifted by `b`; `correction` 1: the unbiased variance; `cut`: statistics cut from autograd
 def _line(x, z, ids):  # per set: M and S with z = (x − M) / S for every value of the set; None if in some set z is no straight line of x
-    (n, mx, qx), (_, mz, _) = _set_sums(x, ids), _set_sums(z, ids)
-    a = _set_sums((x - mx[ids]) * (z - mz[ids]), ids)[1] * n / qx
+    (n, mx, qx), (_, mz, _) = _set_sums(x, ids), _set_sums(z, ids); a = _set_sums((x - mx[ids]) * (z - mz[ids]), ids)[1] * n / qx
     if ((z - mz[ids]) - a[ids] * (x - mx[ids])).abs().max() <= 1e-7 * (1 + z.abs().max()) and (a.abs() > 1e-9).all(): return mx - mz / a, 1 / a
 def _affine(y, z0, g, b, names):  # if in each channel `y` is PyTorch's normalised `z0` scaled and shifted as a slip with the scale `g` and shift `b` would: that slip, in words
     (n, c), (mult, add), fix = y.shape[:2], names, f"return normalised * {names[0]} + {names[1]}"
     def fit(Y, Z): G = ((Z - Z.mean(1, keepdim=True)) * Y).sum(1) / ((Z - Z.mean(1, keepdim=True)) ** 2).sum(1); return G, (B := Y.mean(1) - G * Z.mean(1)), _close(Y, G[:, None] * Z + B[:, None])
-    (G, B, ok), per = fit(*(t.detach().double().transpose(0, 1).reshape(c, -1) for t in (y, z0))), g.numel() > 1
-    g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
+    (G, B, ok), per = fit(*(t.detach().double().transpose(0, 1).reshape(c, -1) for t in (y, z0))), g.numel() > 1; g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
     said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
             (f"1 / {mult}", add): f"it divides by {mult} instead of multiplying: {fix}", (mult, "0"): f"it never adds {add}: {fix}", ("1", add): f"it never multiplies by {mult}: {fix}"}   # the slips with a name
     if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (f"−{add}", -b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b), (f"{mult} · {add} + {add}", g * b + b))
@@ -173,24 +162,22 @@ def _divisor(S, Vs, eps):  # how each set's divisor `S` is made from one of the 
     for (vwords, v), (fwords, e_of) in itertools.product(Vs, _FORMS):
         if _flat(e := e_of(S, v)): e = e.mean().item(); return [w for w in (vwords, fwords, None if abs(e - eps) < 1e-3 * eps else "it leaves eps out: divide by (v + eps).sqrt(), so a set with (almost) no variance is not blown up" if abs(e) < 1e-10 else f"it adds eps = {e:.3g}{' to the variance' * (fwords is None)}{' (√eps)' * (abs(e - eps ** 0.5) < 1e-9)}, not the eps it was given ({eps:g})") if w]
 def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does differently, measured: its scale and shift, the mean each set subtracts, what it divides by; None if unnamed
+    c.fit = None
     if said := _affine(y, z0, c.g, c.b, c.spec['names']): return [said]
     if _close(_set_sums(y.detach().double(), c.ids)[1], 0): return [f"its output is centred in each set, with nothing added after normalising: {c.spec['names'][0]} " f"and {c.spec['names'][1]} do not act on the normalised values; return normalised * {c.spec['names'][0]} + {c.spec['names'][1]}"]
     with torch.no_grad(): m = copy.deepcopy(c.m if m is None else m); [p.fill_(k == c.spec['names'][0]) for k, p in m.named_parameters() if k in c.spec['names']]
     if _close(y1 := _call(lambda: m(x.clone()), f"{c.name}(x) with {' and '.join(c.spec['names'])} at 1 and 0").detach().double(), z0, _tol(c, z0)):   # the scale and shift on their own
         return [f"with {(mult := c.spec['names'][0])} at 1 and {(add := c.spec['names'][1])} at 0 its output is PyTorch's, so it normalises right and scales or shifts wrong: " + (f"it scales and shifts the input before normalising it with the input's own "
                 f"statistics; normalise first, then multiply by {mult} and add {add}" if _close(y, (x * c.g + c.b - (ss := _set_sums(x, c.ids))[1][c.ids]) / (ss[2][c.ids] / ss[0][c.ids] + c.eps).sqrt()) else f"return normalised * {mult} + {add}")]
-    if (fit := _line(x, z := y1, c.ids)) is None: return [said] if (said := _each(c, x, z)) else None   # the normalisation on its own: its output with the scale and shift at 1 and 0
+    if (fit := _line(x, z := y1, c.ids)) is None: return [said] if (said := _each(c, x, z)) else None
+    c.fit = fit, m   # the normalisation on its own: its output with the scale and shift at 1 and 0
     (M, S), (n, mean, q), qm, ub = fit, _set_sums(x, c.ids), _set_sums((x - fit[0][c.ids]) ** 2, c.ids)[1], "it normalises with the unbiased variance, divided by n − 1 (x.var's default, or a variance times n / (n − 1))" + f", as the lesson's {c.layer} does" * (c.layer in ('LayerNorm', 'BatchNorm')) + "; PyTorch divides by n: normalise with x.var(dims, keepdim=True, correction=0)"
     Vs = [(None, q / n), (ub, q / (n - 1)), ("it divides by the root of the mean of x², not of the variance, the mean of (x − m)²: centre before squaring", _set_sums(x * x, c.ids)[1]), (None, qm), (ub, qm * n / (n - 1)),
           ("it divides by the root of the sum of the squared deviations (the centred set's length, as F.normalize divides by), not of their mean: divide that sum by the set's n", q), ("where the variance belongs it uses each set's mean", mean)]
     for words, mu, var in sources:
         if _close(M, mu) and (d := _divisor(S, var or Vs, c.eps)) is not None: return [w for w in [words] + d if w]
-    red = lambda v, how: torch.zeros(len(n), dtype=torch.float64).scatter_reduce(0, c.ids.flatten(), v.flatten(), how, include_self=False)   # per set, its largest or smallest of `v`
-    for words, d in (("mean |x − m| (the mean absolute deviation)", _set_sums((x - mean[c.ids]).abs(), c.ids)[1]), ("max − min (the range)", red(x, 'amax') - red(x, 'amin')), ("max |x − m|", red((x - mean[c.ids]).abs(), 'amax'))):
-        if _close(M, mean) and _flat(e := S - d): return [f"it divides by {words}{' + eps' if abs(e[0] - c.eps) < 1e-9 else f' + {e[0].item():.3g}' * (abs(e[0].item()) > 1e-9)} in each set, not by the standard deviation (v + eps).sqrt()"]
     k = torch.linalg.lstsq(A := torch.stack([torch.ones_like(n), (q / n + c.eps).log()], 1), S.log()[:, None]).solution.flatten()   # is S = e^k0 · (v + eps)^k1?
     if _close(M, mean) and len(n) > 2 and _close(A @ k, S.log(), 1e-7): return [f"it divides each set by {k[0].exp().item():.4g} × (v + eps)^{k[1].item():.4g}, where PyTorch divides by (v + eps)^0.5, (v + eps).sqrt()"]
-    if _close(M, mean) and _flat(k := q / (S ** 2 - c.eps)) and k[0] > 0: return [f"the variance it divides by is each set's sum of squared deviations divided by {k[0].item():.4g}, not by the {n[0].item():g} values in the set"]
     if any(_close(M, mu) for _, mu, _ in sources): return [said] if (said := _each(c, x, z)) else None   # one of the means it could subtract, and a divisor nothing names: over which axes?
     if _close(M, mean / (q / n + c.eps).sqrt()) and _close(S, 1): return ["it divides only the mean by the standard deviation, x - m / s, and never x itself: put brackets round x - m, (x - m) / (v + eps).sqrt()"]
     return [(("it never normalises: its output is x itself, before the scale and shift" if _close(S, 1) else "it never subtracts the mean, it divides x itself; centre first, (x - m) / (v + eps).sqrt()") if _close(M, 0) else f"it adds {k[0].item():.3g}{' (eps)' * (abs(k[0] - c.eps) < 1e-9)} to every normalised value, "
@@ -199,13 +186,26 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
              else f"the mean it subtracts is each set's sum divided by {k.mean().item():.4g}, not by the {n[0].item():g} values in the set: it is {n[0].item() / k.mean().item():.3g} × the set's mean" if _close(k := mean * n / M, k.mean(), 1e-6 * k.abs().max())
              else f"the value it subtracts from each set is its mean × (v + eps)^{k.mean().item():.3g}, not the mean itself" if _flat(k := (M / mean).log() / (q / n + c.eps).log())
              else f"the value it subtracts from each set is {_show(M)}, where the sets' means are {_show(mean)}")] + ((not _close(M, 0) or not _close(S, 1)) and _divisor(S, Vs, c.eps) or [])
+def _taken(t, x):  # (what, dims) when `t` is a mean, variance or standard deviation of `x` over dims, kept (keepdim=True) or not; None if it is none
+    for d in [tuple(i for i in range(x.dim()) if t.shape[i] == 1 != x.shape[i])] if t.dim() == x.dim() else itertools.combinations(range(x.dim()), x.dim() - t.dim()) if t.dim() < x.dim() else []:
+        if list(t.shape) in ([s for i, s in enumerate(x.shape) if i not in d], [1 if i in d else s for i, s in enumerate(x.shape)]) and (w := _stat_of(t, x, d)): return w, d
+def _stat_of(t, v, d): return next((w for w, f in (("mean", torch.mean), ("variance", lambda v, d: v.var(d, correction=0)), ("unbiased variance", torch.var), ("standard deviation", torch.std)) if math.prod(v.shape[i] for i in d) > 1 and _close(t.flatten(), f(v.double(), d).flatten())), None)   # what `t` is of `v` over dims `d`
+def _where(c, x, right=None, train=True, m=None):  # where your code makes what differs: x reshaped, a statistic over other sets than the layer's; the divisor and value subtracted, when not PyTorch's `right` (M, S)
+    (got, m), said, views = c.fit or (None, c.m if m is None else m), [], {'x': x}; made = _traced(copy.deepcopy(m).train(train), x.clone())
+    for line, k, t, _ in made:   # your reshapes of x, and your statistics of x or of them over other sets than the layer's
+        if t.shape != x.shape and t.numel() == x.numel() and _close(t.flatten(), x.flatten()): views[k] = t; said.append(f"Your {k}, made by your line `{line}`, is x's values in shape {tuple(t.shape)}.")
+        said += [f"Your {k}, made by your line `{line}`, is the {td[0]} of {u} over " + (_words(td[1]) if u == 'x' else f"dims {td[1]}: sets of {math.prod(v.shape[i] for i in td[1])} values, where {c.layer}'s hold {int((c.ids == 0).sum())}") + "."
+                 for u, v in views.items() if (td := _taken(t, v)) and not _same_sets(_dims_ids(td[1], v.shape).reshape(c.shape), c.ids) and f"Your {k}," not in ''.join(said)][:1]
+    per = lambda t: t.flatten() if t.numel() == len(right[0]) else u if t.numel() == x.numel() and _close(t.flatten(), (u := _set_sums(t.view(x.shape), c.ids)[1])[c.ids].flatten()) else None   # its number for each set
+    for what, g, want, unit, forms in (("value it subtracts", got[0], right[0], 0, [("", lambda u: u)]), ("divisor", got[1], right[1], 1, [("", lambda u: u), ("1 / ", lambda u: 1 / u), ("the root of ", lambda u: u.sqrt()), ("the root of eps + ", lambda u: (u + c.eps).sqrt()), ("eps + ", lambda u: u + c.eps)])) if got else ():
+        if not _close(g, want, 1e-6 * (1 + want.abs().max())) and not _close(g, unit):
+            said += next(([f"The {what}, {_show(g)}, is {w}your {k} = {_show(u)}, made by your line `{line}`."] for line, k, t, _ in made if (u := per(t)) is not None for w, f in forms if _close(f(u), g, 1e-7 * (1 + g.abs().max()))), [])
+    return "".join(" " + w for w in said)
 def _flat(e): return bool(torch.isfinite(e).all()) and e.max() - e.min() <= 1e-7 * (1 + e.abs().max())   # one number for every set
 def _each(c, x, z):  # each statistic on its own: z = (x − M) / S on each item's channel, and over which axes M is a mean and S a spread, in words; None if neither is the layer's nor any axes'
     if (fit := next((f for axes in ((2, 3), (2,), (3,)) if (f := _line(x, z, fine := _dims_ids(axes, c.shape)))), None)) is None: return None   # each item's channel, else its columns or rows
-    (M, S), mean = (t[fine] for t in fit), lambda I: _set_sums(x, I)[1][I]
-    sets = [(c.ids, f"{c.layer}'s sets")] + [(_dims_ids(d, c.shape), _words(d)) for d in ((2, 3), (1, 2, 3), (0, 2, 3), (0, 1, 2, 3), (2,), (3,))]   # the axes the series' norms average over, all, a column, a row
-    a = next((w for I, w in sets if _close(M, mean(I))), None)
-    b = next(((v, m) for (Iv, v), (Im, m) in itertools.product(sets, sets) if _close(S ** 2 - _set_sums((x - mean(Im)) ** 2, Iv)[1][Iv], c.eps, 1e-7 * (1 + S.max() ** 2))), None)
+    (M, S), mean = (t[fine] for t in fit), lambda I: _set_sums(x, I)[1][I]; sets = [(c.ids, f"{c.layer}'s sets")] + [(_dims_ids(d, c.shape), _words(d)) for d in ((2, 3), (1, 2, 3), (0, 2, 3), (0, 1, 2, 3), (2,), (3,))]   # the axes the series' norms average over, all, a column, a row
+    a = next((w for I, w in sets if _close(M, mean(I))), None); b = next(((v, m) for (Iv, v), (Im, m) in itertools.product(sets, sets) if _close(S ** 2 - _set_sums((x - mean(Im)) ** 2, Iv)[1][Iv], c.eps, 1e-7 * (1 + S.max() ** 2))), None)
     if (a and a != sets[0][1]) or (b and b != (sets[0][1],) * 2):
         return (f"it subtracts the mean over {a}" if a else "the value it subtracts is no mean over the usual axes") + (f", and divides by the standard deviation over {b[0]}" if b and b[0] == b[1]
                 else f", and divides by the root of the mean over {b[0]} of the squared deviations from the mean over {b[1]}" if b else "") + f"; {c.layer} takes both over {f'the groups of {c.nf // c.groups} channels in each item' if c.layer == 'GroupNorm' else _words(_SPECS[c.layer]['cls'].dims)}"
@@ -216,17 +216,16 @@ def _smallest(c, train=True, m=None, r=None):  # the first small input where you
         except Exception: continue
         if not _close(a, b): return (f" The smallest input where they differ: x = {_show(x, 16)} of shape {shape} ({' and '.join(c.spec['names'])} set at random); yours gives " f"{_show(a, 16)}, PyTorch's {_show(b, 16)}.")
     return ""
-def _observed(c, x, y):  # what fails when no cause is confirmed: centring or spread, the smallest input where yours and PyTorch's differ, and what held
+def _observed(c, x, y, where=''):  # what fails when no cause is confirmed: centring or spread, the smallest input where yours and PyTorch's differ, and what held
     (n, zm, zq), (_, _, q), fit = _set_sums(z := (y.detach().double() - c.b) / c.g, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids)
     said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else "its output is centred, but not of unit spread: " + (
             f"it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}" if fit else f"undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = "
             f"{_show(q / n / (q / n + c.eps))}") if not _close(zq / n, q / n / (q / n + c.eps)) or fit else "each set's output is centred and of unit spread, yet it differs")
-    return f"its output differs from {c.layer}'s: {said}." + _smallest(c) + f" Held: {'; '.join(c.held)}."
+    return f"its output differs from {c.layer}'s: {said}.{where}" + _smallest(c) + f" Held: {'; '.join(c.held)}."
 
 # %% ../nbs/09_exercises.ipynb #bc32b044
 def _build(answer, layer, args, wanted):  # your layer's name, and the layer built as the series builds it: `cls(*args)`, or by keyword if it takes keywords only
-    cls = type(answer) if isinstance(answer, nn.Module) else answer
-    name, values, order, sig = _name(cls), list(args.values()), list(args), inspect.signature(cls)
+    cls = type(answer) if isinstance(answer, nn.Module) else answer; name, values, order, sig = _name(cls), list(args.values()), list(args), inspect.signature(cls)
     if sorted(named := [p for p in sig.parameters if p in args]) == sorted(order) and named != order: raise AssertionError(f"{name}'s constructor takes ({', '.join(named)}) in another order than the series: it builds {layer}({', '.join(order)}), with the arguments in that order, so give it {wanted}")
     for how in (values, args):
         try: (sig.bind(*how) if how is values else sig.bind(**how))
@@ -249,10 +248,8 @@ _SPECS = {  # each layer the checkers know: the series' class (its dims), how th
     'InstanceNorm': dict(cls=groupnorm.InstanceNorm, args=('nf', 'eps'), names=('mults', 'adds'), torch="nn.InstanceNorm2d(affine=True)", wanted="(nf, eps=1e-5)", twin=lambda x, g, b, c, r: F.instance_norm(x, weight=g.flatten(), bias=b.flatten(), eps=c.eps)),
     'GroupNorm': dict(cls=groupnorm.GroupNorm, args=('groups', 'nf', 'eps'), names=('mults', 'adds'), torch="nn.GroupNorm", wanted="(groups, nf, eps=1e-5), as nn.GroupNorm(num_groups, num_channels)", twin=lambda x, g, b, c, r: F.group_norm(x, c.groups, g.flatten(), b.flatten(), c.eps))}
 def _setup(answer, layer, k, shared):  # configuration `k`: your layer built as the series builds it, its scale and shift set at random; the input; the layer's sets
-    c = SimpleNamespace(**vars(_CONFIGS[k]), nf=_CONFIGS[k].shape[1], k=k, layer=layer, answer=answer, spec=_SPECS[layer], shared=shared, held=[], args={a: getattr(_CONFIGS[k], a, _CONFIGS[k].shape[1]) for a in _SPECS[layer]['args']})
-    c.name, m = _build(answer, layer, c.args, c.spec['wanted'])
-    c.m, c.x, c.ids = m.to(c.dtype), _inputs(c.shape, dtype=c.dtype), _ids(layer, c.shape, c.groups)
-    c.g, c.b = _params(c.m, c.name, 1 if layer == 'LayerNorm' else c.nf, c.spec['names'], c.dtype)
+    c = SimpleNamespace(**vars(_CONFIGS[k]), nf=_CONFIGS[k].shape[1], k=k, fit=None, layer=layer, answer=answer, spec=_SPECS[layer], shared=shared, held=[], args={a: getattr(_CONFIGS[k], a, _CONFIGS[k].shape[1]) for a in _SPECS[layer]['args']})
+    c.name, m = _build(answer, layer, c.args, c.spec['wanted']); c.m, c.x, c.ids = m.to(c.dtype), _inputs(c.shape, dtype=c.dtype), _ids(layer, c.shape, c.groups); c.g, c.b = _params(c.m, c.name, 1 if layer == 'LayerNorm' else c.nf, c.spec['names'], c.dtype)
     return c
 def _run(c, x=None, train=True, m=None):  # your layer's output for `x` (the configuration's input when None), on a copy, in training or eval mode, without gradients
     m, x = copy.deepcopy(c.m if m is None else m).train(train), c.x.clone() if x is None else x
@@ -267,32 +264,37 @@ def _runs(c):  # it runs in both modes and leaves its input alone; if it fails, 
     except AssertionError as e:
         if e.__cause__ is None: raise
         crash, shapes, nf = str(e), getattr(e, 'shapes', {}), c.nf
-    stat = lambda t, v, d: next((w for w, f in (("mean", torch.mean), ("variance", lambda v, d: v.var(d, correction=0)), ("unbiased variance", torch.var), ("standard deviation", torch.std)) if math.prod(v.shape[i] for i in d) > 1 and _close(t.flatten(), f(v.double(), d).flatten())), None)
-    lost = [f"{k} {tuple(t.shape)} is the {w} of {u} {tuple(v.shape)} over dims {d}, taken without keepdim=True, so it lost those dims: {u}.mean({d}, keepdim=True) keeps them, and lines up" for k, t in shapes.items()
-            for u, v in ({'x': c.x} | shapes).items() if '.' not in k and t.dim() < v.dim() for d in itertools.combinations(range(v.dim()), v.dim() - t.dim()) if [s for i, s in enumerate(v.shape) if i not in d] == list(t.shape) and (w := stat(t, v, d))][:1]
-    lost += [f"{k} {tuple(t.shape)} is the {w} of x over dims {d} only, where {c.layer} averages over dims {dims}: use x.{'mean' if w == 'mean' else 'var'}({dims}, keepdim=True)" for k, t in shapes.items() if t.dim() == 4 and c.layer != 'GroupNorm'
-             and (d := tuple(i for i in range(4) if t.shape[i] == 1 != c.x.shape[i])) and d != (dims := _SPECS[c.layer]['cls'].dims) and (w := stat(t, c.x, d))][:1 - len(lost)]
+    lost = [f"{k} {tuple(t.shape)} is the {w} of {u} {tuple(v.shape)} over dims {d}, taken without keepdim=True, so it lost those dims: {u}.mean({d}, keepdim=True) keeps them, and lines up"
+            for k, t in shapes.items() for u, v in ({'x': c.x} | shapes).items() if '.' not in k and t.dim() < v.dim() and (wd := _taken(t, v)) for w, d in [wd]][:1]
+    lost += [f"{k} {tuple(t.shape)} is the {w} of x over dims {d} only, where {c.layer} averages over dims {dims}: use x.{'mean' if w == 'mean' else 'var'}({dims}, keepdim=True)" for k, t in shapes.items()
+             if t.dim() == 4 and c.layer != 'GroupNorm' and (wd := _taken(t, c.x)) and (d := wd[1]) != (dims := _SPECS[c.layer]['cls'].dims) for w in wd[:1]][:1 - len(lost)]
     lines_up = lambda s: ' and '.join(('batch', 'channels', 'height', 'width')[i] for i, k in enumerate((1,) * (4 - len(s)) + tuple(s)) if k != 1) if len(s) <= 4 else 'no axis'
     wrong = [f"{k} {tuple(t.shape)} lines up with the {lines_up(t.shape)} of (N, C, H, W) input, not the channels: give it shape (1, {nf}, 1, 1)" for k, t in shapes.items() if t.numel() == nf > 1 and (k.startswith('self.') or t.shape[0] != c.shape[0]) and lines_up(t.shape) != 'channels']
-    return "; ".join([crash] + lost + wrong + [f"{k} {tuple(t.shape)} has the batch's {t.shape[0]} first but {t.dim()} dims, so it lines up with the {lines_up(t.shape)} of (N, C, H, W) input: keep four dims, "
-                                               f"({t.shape[0]}, 1, 1, 1)" for k, t in shapes.items() if '.' not in k and 1 < t.dim() < 4 and t.shape[0] == c.shape[0] > 1 and set(t.shape[1:]) == {1} and not lost][:1])
+    return "; ".join([crash] + lost + wrong)
 def _output(c):   # a finite tensor of the input's shape and dtype; if its values are PyTorch's laid out otherwise, how
     for train, mode in ((True, ''), (False, 'in eval mode ')):
-        y, want = _run(c, train=train), c.spec['twin'](c.x, c.g, c.b, c, None)
-        p = next((p for p in itertools.permutations(range(4)) if train and isinstance(y, torch.Tensor) and y.numel() == want.numel() and _close(y.flatten(), want.permute(p).flatten(), _tol(c, want))), None)
-        moved = "its values are PyTorch's in another shape" + (f": PyTorch's output with its dims in the order {p}, .permute{p}" + f", then reshaped to {tuple(y.shape)}" * (want.permute(p).shape != y.shape) if p != (0, 1, 2, 3) else ": the items' outputs joined along their first axis, as torch.cat does; torch.stack(outputs) "
-                                                              "puts them on a new batch axis" if y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]) else "") if p else ""
+        y, want = _run(c, train=train), c.spec['twin'](c.x, c.g, c.b, c, None); p = next((p for p in itertools.permutations(range(4)) if train and isinstance(y, torch.Tensor) and y.numel() == want.numel() and _close(y.flatten(), want.permute(p).flatten(), _tol(c, want))), None)
+        moved = "its values are PyTorch's in another shape" + (f": PyTorch's output with its dims in the order {p}, .permute{p}" + f", then reshaped to {tuple(y.shape)}" * (want.permute(p).shape != y.shape) if p != (0, 1, 2, 3) else ": its dims of size 1 dropped, as .squeeze() does; keep them" if y.shape == tuple(k for k in c.shape if k != 1) else ": the items' outputs joined along their first axis, as torch.cat does; "
+                                                              "torch.stack(outputs) puts them on a new batch axis" if y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]) else "") if p else ""
         if not isinstance(y, torch.Tensor) or y.shape != c.x.shape or y.dtype != c.dtype:
-            return f"{mode}its output is {f'{_dt(y.dtype)} of shape {tuple(y.shape)}' if isinstance(y, torch.Tensor) else f'a {type(y).__name__}'} for {_dt(c.dtype)} input of shape {c.shape}: " + (moved if p and y.shape != c.x.shape else "it must have the input's shape and dtype")
+            return f"{mode}its output is {f'{_dt(y.dtype)} of shape {tuple(y.shape)}' if isinstance(y, torch.Tensor) else f'a {type(y).__name__}'} for {_dt(c.dtype)} input of shape {c.shape}: " + (moved if p and y.shape != c.x.shape else "its forward returns nothing: return the normalised tensor" if y is None else "it must have the input's shape and dtype")
         if p and p != (0, 1, 2, 3) and not _close(y, want, _tol(c, want)): return f"its values are PyTorch's in other places: {moved.split(': ')[1]}"
+        for what, a, w in [("values", y, want), ("normalised values (its output less adds, over mults)", (y - c.b) / c.g, (want - c.b) / c.g)] * (train and not _close(y, want, _tol(c, want))):   # the same values, elsewhere
+            if _close(a.flatten().sort()[0], w.flatten().sort()[0], _tol(c, w)):
+                o, at = int(((a - w).abs() > _tol(c, w)).flatten().nonzero()[0]), lambda i: "item {}, channel {}, row {}, column {}".format(*map(int, torch.unravel_index(torch.tensor(i), c.shape)))
+                return f"its {what} are PyTorch's, in other places: at {at(o)} it has PyTorch's from {at(int((w.flatten() - a.flatten()[o]).abs().argmin()))}"
         if not (ok := torch.isfinite(y)).all():
-            i, kinds = torch.unravel_index((~ok).flatten().nonzero()[0, 0], y.shape), ' and '.join(w for w, t in (('NaN', y.isnan()), ('inf', y.isinf())) if t.any())
-            return (f"{mode}its output has {kinds} at {int((~ok).sum())} of its {y.numel()} values (the first at item {int(i[0])}, channel {int(i[1])}, row {int(i[2])}, column {int(i[3])}), " f"for input of shape {c.shape} whose values are all finite; PyTorch's output is finite")
+            i = torch.unravel_index((~ok).flatten().nonzero()[0, 0], y.shape); return (f"{mode}its output has {_kinds(y)} at {int((~ok).sum())} of its {y.numel()} values (the first at item {int(i[0])}, channel {int(i[1])}, row {int(i[2])}, column {int(i[3])}), " f"for input of shape {c.shape} whose values are all finite; PyTorch's output is finite")
+def _keeps(c):  # a training call leaves its parameters alone (the same tensors, the same values), and gives the same output whether x requires grad or not
+    m = copy.deepcopy(c.m); before = {k: (p, p.detach().clone()) for k, p in m.named_parameters()}; _call(lambda: m(c.x.clone().requires_grad_()), f"{c.name}(x) in training mode")
+    if said := next((f"one call of {c.name}(x) {'replaces' if q is not p else 'changes'} its parameter {k} (it was {_show(v)}; now {_show(q) if q is not None else 'gone'}): whatever the optimiser sets is lost; create parameters once, "
+                     "in __init__" for k, (p, v) in before.items() if (q := dict(m.named_parameters()).get(k)) is not p or not torch.equal(q.detach(), v)), None): return said
+    if not _close(y := _run(c), yg := copy.deepcopy(c.m)(c.x.clone().requires_grad_()), _tol(c, yg)): return (f"in training mode its output depends on whether gradients are on: for x that requires grad it is {_show(yg)}, for x that does not (or under torch.no_grad()) "
+                                                                                                           f"{_show(y)}; what a layer does must depend on self.training alone")
 _INIT = "self.register_buffer('means', torch.zeros(1, nf, 1, 1)) and the same for 'vars' with torch.ones"
 def _state(c):  # run once as built (float32: a plain tensor kept lines up): what changes must be running statistics, persistent buffers of nf numbers, starting at 0 and 1, without gradients
     if c.layer != 'BatchNorm' or c.k: return False
-    m, x = _build(c.answer, c.layer, c.args, c.spec['wanted'])[1], _inputs(c.shape, dtype=torch.float32)
-    before, changes = {k: (torch.as_tensor(v).detach().clone(), isinstance(v, float)) for k, (kind, v) in _kept(m).items()}, lambda m: [k for k, (kind, v) in _kept(m).items() if k not in before or not torch.equal(torch.as_tensor(v).detach(), before[k][0])]
+    m, x = _build(c.answer, c.layer, c.args, c.spec['wanted'])[1], _inputs(c.shape, dtype=torch.float32); before, changes = {k: (torch.as_tensor(v).detach().clone(), isinstance(v, float)) for k, (kind, v) in _kept(m).items()}, lambda m: [k for k, (kind, v) in _kept(m).items() if k not in before or not torch.equal(torch.as_tensor(v).detach(), before[k][0])]
     try: _call(lambda: m(x.clone().requires_grad_()), f"{c.name}(x) in training mode")
     except AssertionError: return False   # said by the probe that runs it
     if not (changed := changes(m)):
@@ -312,20 +314,17 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
         c.shared['stats'].append(k)
 def _sets(c):  # (float64) each output moves with its input, and its statistics span the values the layer's `dims` say
     if c.dtype != torch.float64: return False
-    if not _same_sets(ids := stat_sets(c.m, c.x, moves := _moves(c.m, c.x)), c.ids):   # each statistic on its own: does it subtract each of the layer's sets' own mean?
-        if (own := _line(c.x, z := (_run(c).double() - c.b) / c.g, ids)) is not None and _close(own[0], _set_sums(c.x, ids)[1]): return _describe(ids, c.layer, c.shape, c.groups)   # confirmed: (x − each set's mean) / S
-        return _depends(c, moves) + (f"; {said}" if (said := _each(c, c.x, z)) else "")
+    z = (_run(c).double() - c.b) / c.g   # its normalised values, the scale and shift undone
+    if not _same_sets(ids := stat_sets(c.m, c.x, moves := _moves(c.m, c.x)), c.ids) or not torch.equal(moves | torch.eye(len(moves), dtype=torch.bool), c.ids.flatten()[:, None] == c.ids.flatten()):   # every output on all its set's values
+        if not _same_sets(ids, c.ids) and (own := _line(c.x, z, ids)) is not None and _close(own[0], _set_sums(c.x, ids)[1]): return _describe(ids, c.layer, c.shape, c.groups).rstrip('.') + '.' + _where(c, c.x)   # confirmed: (x − each set's mean) / S
+        return (_depends(c, moves) + (f"; {said}" if (said := _each(c, c.x, z)) else "")).rstrip('.') + '.' + _where(c, c.x)
 def _depends(c, moves):  # the first output that depends on other values than its set's, and on which (one input changed at a time), against the layer's set
-    want, ar, pos = c.ids.flatten(), torch.arange(c.ids.numel()), lambda i: [int(t) for t in torch.unravel_index(torch.as_tensor(i), c.shape)]
-    o = next(o for o in range(len(want)) if not torch.equal(moves[o] | (ar == o), want == want[o]))
-    mine, theirs, (i, ch, r, col) = moves[o] & (ar != o), (want == want[o]) & (ar != o), pos(o)
+    want, ar, pos = c.ids.flatten(), torch.arange(c.ids.numel()), lambda i: [int(t) for t in torch.unravel_index(torch.as_tensor(i), c.shape)]; o = next(o for o in range(len(want)) if not torch.equal(moves[o] | (ar == o), want == want[o])); mine, theirs, (i, ch, r, col) = moves[o] & (ar != o), (want == want[o]) & (ar != o), pos(o)
     if not mine.any():   # it depends on no other value: is it a constant, the input scaled and shifted, or the input itself?
-        alone, y = ~(moves & ~torch.eye(len(want), dtype=torch.bool)).any(1).view(c.shape), _run(c).double()
-        how = "stay where they are whatever the input" if not moves[o, o] else next((w for w, t in (("are never normalised, only scaled and shifted", c.x * c.g + c.b), ("are returned as they came in", c.x)) if _close(y[alone], t[alone])), None)
+        alone, y = ~(moves & ~torch.eye(len(want), dtype=torch.bool)).any(1).view(c.shape), _run(c).double(); how = "stay where they are whatever the input" if not moves[o, o] else next((w for w, t in (("are never normalised, only scaled and shifted", c.x * c.g + c.b), ("are returned as they came in", c.x)) if _close(y[alone], t[alone])), None)
         return f"its output differs from {c.layer}'s: its outputs for items {', '.join(map(str, alone.nonzero()[:, 0].unique().tolist()))}, channels {', '.join(map(str, alone.nonzero()[:, 1].unique().tolist()))} ({int(alone.sum())} of {alone.numel()} values) depend on no other value{f': they {how}' if how else ''}." + _smallest(c)
     def say(mask):
-        its = [pos(j) for j in mask.nonzero().flatten().tolist()]
-        span = lambda d, what: f"{what} {its[0][d]}" if len({p[d] for p in its}) == 1 else f"{what}s {', '.join(map(str, sorted({p[d] for p in its})))}"
+        its = [pos(j) for j in mask.nonzero().flatten().tolist()]; span = lambda d, what: f"{what} {its[0][d]}" if len({p[d] for p in its}) == 1 else f"{what}s {', '.join(map(str, sorted({p[d] for p in its})))}"
         return f"{len(its)} other values ({span(0, 'item')}, {span(1, 'channel')})" if its else "no other values"
     other = (f". Yours are all in another of {c.layer}'s sets (item {{}}, channel {{}}'s), not in its own: this output comes from another set's values".format(*pos(mine.nonzero()[0, 0])[:2]) if mine.any() and (want[mine] == want[mine][0]).all() and want[mine][0] != want[o] else "")
     return f"wrong sets: its output at item {i}, channel {ch}, row {r}, column {col} depends {'on its own value and on ' if moves[o, o] else 'not on its own value but on '}{say(mine)}; {c.layer}'s on its own and on the {say(theirs)} of its set{other}"
@@ -340,32 +339,34 @@ def _values(c):  # its output is PyTorch's; if not, what it does instead, measur
     else: y = _run(c)
     _note(c, 'outputs', y, want := c.spec['twin'](x, c.g, c.b, c, None))
     if _close(y, want, _tol(c, want)): return
-    if c.dtype != torch.float64: return f"its output differs from PyTorch's by up to {_most(y, want):.2g} on {_dt(c.dtype)} input (on float64 input it matched)"
-    said = _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), sources, m)
-    return "its output is wrong: " + "; and ".join(said) if said else _observed(c, x, y)
-def _grads(c, train=True, r=None):  # its gradients, for the input and for the scale and shift, are PyTorch's; if not, which statistic carries none, if cutting it confirms so
-    m, x, mode = copy.deepcopy(c.shared['stepped'][c.k] if r else c.m).train(train), c.x.clone().requires_grad_(), '' if train else 'in eval mode '
-    if not (y := _call(lambda: m(x), f"{c.name}(x) in {'training' if train else 'eval'} mode")).requires_grad: return f"{mode}its output carries no gradient at all, so nothing before it could learn: don't run forward under torch.no_grad() or .detach() its output"
-    got = torch.autograd.grad(y, [x] + [getattr(m, k) for k in c.spec['names']], gy := torch.randn(y.shape, dtype=y.dtype, generator=torch.Generator().manual_seed(2)), allow_unused=True)
-    want = torch.autograd.grad(c.spec['twin'](*(ts := [t.detach().clone().requires_grad_() for t in (c.x, c.g, c.b)]), c, r), ts, gy)   # PyTorch's, with the same scale and shift
-    if got[0] is None or not _close(got[0], want[0], _tol(c, want[0])):
-        for cut in (('mean', 'variance'), ('variance',), ('mean',)) if train and c.dtype == torch.float64 and got[0] is not None else ():
-            if _close(got[0], torch.autograd.grad(_formula(xc := c.x.clone().requires_grad_(), c.ids, c.g, c.b, c.eps, 0, cut), xc, gy)[0]):
-                return ("its mean and variance carry no gradient" if len(cut) == 2 else f"its {cut[0]} carries no gradient, though its {({'mean', 'variance'} - set(cut)).pop()} does") + (
-                    " (under torch.no_grad() or detached" + f", as the lesson's {c.layer} does" * (c.layer in ('LayerNorm', 'BatchNorm') and len(cut) == 2) + "); PyTorch backpropagates through both" + ": put only the update of the running statistics under torch.no_grad()" * (c.layer == 'BatchNorm'))
-        return f"{mode}its output is right, but " + (f"its gradient with respect to the input is not: it differs from PyTorch's by up to {_most(got[0], want[0]):.3g}" if got[0] is not None else "no gradient reaches the input at all: autograd "
-                                                            f"finds no path from x to the output, as when it is computed under torch.no_grad() or from detached values")
-    _note(c, 'gradients', got[0], want[0])
-    return next((f"{mode}its output is right, but the gradient of {k} is {'None: autograd finds no path from it to the output (unused, or used as a plain number or detached)' if gp is None else _show(gp)}, PyTorch's {_show(wp)}" for k, gp, wp in zip(c.spec['names'], got[1:], want[1:]) if gp is None or not _close(gp.flatten(), wp.flatten(), _tol(c, wp))), None)
+    if c.dtype != torch.float64: return _values(SimpleNamespace(**(vars(c) | dict(dtype=torch.float64, m=copy.deepcopy(c.m).double(), x=c.x.double(), g=c.g.double(), b=c.b.double())))) or f"its output differs from PyTorch's by up to {_most(y, want):.2g} on {_dt(c.dtype)} input (on float64 input it matched)"
+    said, (n, mean, q) = _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), sources, m), _set_sums(x, c.ids)
+    return "its output is wrong: " + "; and ".join(said) + "." + _where(c, x, (mean, (q / n + c.eps).sqrt())) if said else _observed(c, x, y, _where(c, x, (mean, (q / n + c.eps).sqrt())))
+def _grads(c, train=True, r=None):  # its gradients, for the input and for the scale and shift, are PyTorch's, also where a set's values are all equal; if not, which statistic carries none, if cutting it confirms so
+    mode, flat = '' if train else 'in eval mode ', torch.where(c.ids == 0, c.x[c.ids == 0].mean(), c.x)   # flat: the first set's values all equal, its variance 0
+    for x0, on in [(c.x, '')] + [(flat, f"for input whose first set of values (those {c.layer} normalises item 0, channel 0 with) are all equal, ")] * (train and r is None and c.dtype == torch.float64):
+        m, x = copy.deepcopy(c.shared['stepped'][c.k] if r else c.m).train(train), x0.clone().requires_grad_()
+        if not (y := _call(lambda: m(x), f"{c.name}(x) in {'training' if train else 'eval'} mode")).requires_grad: return f"{mode}its output carries no gradient at all, so nothing before it could learn: don't run forward under torch.no_grad() or .detach() its output"
+        try: got = torch.autograd.grad(y, [x] + [getattr(m, k) for k in c.spec['names']], gy := torch.randn(y.shape, dtype=y.dtype, generator=torch.Generator().manual_seed(2)), allow_unused=True)
+        except RuntimeError as e: return f"{mode}{on}backward through its output raised RuntimeError: {str(e).split(' Hint:')[0].rstrip('.')}" + "".join(f"; your line `{l}` changes {k} in place" for l, k, _, inplace in _traced(copy.deepcopy(m), x0.clone()) if inplace)
+        want = torch.autograd.grad(yw := c.spec['twin'](*(ts := [t.detach().clone().requires_grad_() for t in (x0, c.g, c.b)]), c, r), ts, gy)   # PyTorch's, with the same scale and shift
+        if on and not _close(y, yw, _tol(c, yw)): return f"{on}its output is {_show(y[c.ids == 0])} there, PyTorch's {_show(yw[c.ids == 0])}"
+        if got[0] is None or not _close(got[0], want[0], _tol(c, want[0])):
+            for cut in (('mean', 'variance'), ('variance',), ('mean',), ('input',)) if train and c.dtype == torch.float64 and got[0] is not None and not on else ():
+                if _close(got[0], torch.autograd.grad(_formula(xc := c.x.clone().requires_grad_(), c.ids, c.g, c.b, c.eps, 0, cut), xc, gy)[0]):
+                    return "the x in x − mean carries no gradient (x.data or x.detach() there): only its mean and variance pass gradients back to x; use x itself" if cut == ('input',) else ("its mean and variance carry no gradient" if len(cut) == 2 else f"its {cut[0]} carries no gradient, though its {({'mean', 'variance'} - set(cut)).pop()} does") + (
+                        " (under torch.no_grad() or detached" + f", as the lesson's {c.layer} does" * (c.layer in ('LayerNorm', 'BatchNorm') and len(cut) == 2) + "); PyTorch backpropagates through both" + ": put only the update of the running statistics under torch.no_grad()" * (c.layer == 'BatchNorm'))
+            return f"{mode}{on}its output is right, but " + ("no gradient reaches the input at all: autograd finds no path from x to the output, as when it is computed under torch.no_grad() or from detached values" if got[0] is None else f"its gradient with respect to the input "
+                                                                  + (f"is not: it differs from PyTorch's by up to {_most(got[0], want[0]):.3g}" if torch.isfinite(got[0]).all() else f"has {_kinds(got[0])} at {int((~torch.isfinite(got[0])).sum())} of its {got[0].numel()} values, where PyTorch's is finite"))
+        _note(c, 'gradients', got[0], want[0]) if not on else None
+        if said := next((f"{mode}{on}its output is right, but the gradient of {k} is {'None: autograd finds no path from it to the output (unused, or used as a plain number or detached)' if gp is None else _show(gp)}, PyTorch's {_show(wp)}" for k, gp, wp in zip(c.spec['names'], got[1:], want[1:]) if gp is None or not _close(gp.flatten(), wp.flatten(), _tol(c, wp))), None): return said
 def _steps(c, k):  # three training steps of your layer built for configuration `k`: its running mean and variance before and after each, PyTorch's after each, the batches, its outputs
-    m, rm, rv, P, ys = copy.deepcopy((cc := _setup(c.answer, c.layer, k, c.shared)).m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []
-    xs, R = [_inputs(cc.shape, seed=s, dtype=cc.dtype) * (1 + 0.5 * s) + s + 2 for s in range(1, 4)], [[_stat(m, n) for n in c.shared['stats']]]
+    m, rm, rv, P, ys = copy.deepcopy((cc := _setup(c.answer, c.layer, k, c.shared)).m), torch.zeros(cc.nf, dtype=cc.dtype), torch.ones(cc.nf, dtype=cc.dtype), [], []; xs, R = [_inputs(cc.shape, seed=s, dtype=cc.dtype) * (1 + 0.5 * s) + s + 2 for s in range(1, 4)], [[_stat(m, n) for n in c.shared['stats']]]
     for xb in xs:
         with torch.no_grad(): ys.append(_call(lambda: m(xb), f"{cc.name}(x) in training mode").double()), F.batch_norm(xb, rm, rv, training=True, momentum=cc.mom, eps=cc.eps), R.append([_stat(m, n) for n in c.shared['stats']]), P.append([rm.double().clone(), rv.double().clone()])
     return SimpleNamespace(c=cc, m=m, xs=xs, R=R, ys=ys, P=P)
 def _solve(r, s):  # the weight `a` of each new batch and the factor `f` on its statistic `s` for which r ← r + a (f s − r) gives the running values `r`; None if none do
-    (r0, r1, r2, r3), (s1, s2, s3) = r, s
-    a = (r1 - r0) / ((f := ((r1 - r0) * r1 - (r2 - r1) * r0) / ((r1 - r0) * s2 - (r2 - r1) * s1)) * s1 - r0)
+    (r0, r1, r2, r3), (s1, s2, s3) = r, s; a = (r1 - r0) / ((f := ((r1 - r0) * r1 - (r2 - r1) * r0) / ((r1 - r0) * s2 - (r2 - r1) * s1)) * s1 - r0)
     if _close(a, a.mean()) and _close(f, f.mean(), 1e-6 * f.abs().max()) and _close(r3, r2 + a * (f * s3 - r2), 1e-6 * (1 + r3.abs().max())): return a.mean().item(), f.mean().item()
 def _expr(v, mom, n): return next((' · '.join(w for w in (a, b) if w) or '1' for a, x in (('', 1), ('mom', mom), ('(1 − mom)', 1 - mom)) for b, y in (('', 1), ('n/(n − 1)', n / (n - 1)), ('(n − 1)/n', (n - 1) / n)) if abs(v - x * y) < 1e-9), None)   # `v` as mom and Bessel's factor make it
 def _mv(t): return t.mean((0, 2, 3)).double(), t.var((0, 2, 3), correction=0).double()   # each channel's batch mean and biased variance
@@ -392,9 +393,6 @@ def _running_says(run, other, i):  # what the running statistic `i` of `run` doe
               f"its running variance takes the batch's × {f:.4g} = (n − 1) / n, Bessel's factor upside down: multiply by n / (n − 1), n = {n}" if _close(f, (n - 1) / n, 1e-9) else
               f"its running variance takes the batch's × {f:.4g}, n / (n − 1) with n = {f / (f - 1):.4g}{' (the batch size)' * _close(f / (f - 1), bs, 1e-6)}{' (every value of the batch, all channels together)' * _close(f / (f - 1), c.x.numel(), 1e-6)}, where PyTorch's n is batch × height × width = {n}"
               if f / (f - 1) > 1 and _close(f / (f - 1), round(f / (f - 1)), 1e-6) else f"its running variance takes the batch's × {f:.4g}, where PyTorch's takes it × n / (n − 1) = {n / (n - 1):.4g}")
-        if aw == f"{moves}, not mom = {mom:g}" and fw and fw.endswith(f"= {n / (n - 1):.4g}"):   # a weight and factor that name nothing: the old and new parts' weights, if made of mom and n / (n − 1)
-            if (old := _expr(1 - a, mom, n)) and (new := _expr(a * f, mom, n)): return words, [f"its running {stat} after each step is {old} × the old one + {new} × the batch's {'biased ' * i}{stat}, where PyTorch's is (1 − mom) × the old one + mom{' · n/(n − 1)' * i} × the batch's (n = {n})"]
-            continue
         return words, [w for w in (aw, fw) if w]
     for f in (1.,) if i == 0 else (n / (n - 1), 1.):   # one weight for every channel at each step, if there is one
         if _close(a := (r[1:] - r[:-1]) / (torch.stack([_mv(t)[i] * f for t in run.xs]) - r[:-1]), a[:, :1].expand_as(a), 1e-6):
@@ -407,9 +405,12 @@ def _running(c):  # (BatchNorm) its running mean and variance after 3 steps, at 
     for run, other in zip(runs, runs[::-1]):
         if found := [(i, *_running_says(run, other, i)) for i in (0, 1) if not _close(torch.stack([R[i] for R in run.R[1:]]), torch.stack([P[i] for P in run.P]), 1e-6 * (1 + run.P[-1][1].abs().max()))]:
             said = ([f"its running mean and variance follow {found[0][1]}"] + found[0][2] + found[1][2] if len(found) == 2 and found[0][1] and found[0][1] == found[1][1] else [s for i, words, rest in found for s in ([f"its running {('mean', 'variance')[i]} follows {words}"] if words else []) + rest])
-            return f"built as BatchNorm({', '.join(map(str, run.c.args.values()))}) for input of shape {run.c.shape} (built as BatchNorm({', '.join(map(str, runs[0].c.args.values()))}) for input of shape {runs[0].c.shape}, they are PyTorch's): " * bool(run.c.k) + "its running statistics are wrong: " + "; and ".join(said)
+            return f"built as BatchNorm({', '.join(map(str, run.c.args.values()))}) for input of shape {run.c.shape} (built as BatchNorm({', '.join(map(str, runs[0].c.args.values()))}) for input of shape {runs[0].c.shape}, they are PyTorch's): " * bool(run.c.k) + "its running statistics are wrong: " + "; and ".join(said) + "." + "".join(
+                f" Your running {('mean', 'variance')[i]} is changed by your line `{ls[0]}`" + (f", {len(ls)} times in one training step" if len(ls) > 1 else "") + "." if len(set(ls)) == 1 else f" Your running {('mean', 'variance')[i]} is changed by your lines " + ", then ".join(f"`{l}`" for l in ls) + "." for i, *_ in found
+                if (ls := [l for l, k, *_ in _traced(copy.deepcopy(run.m), run.xs[0].clone(), c.shared['stats']) if k == f"self.{c.shared['stats'][i]}"]))
 def _eval(c):  # the same output as in training for a norm without running statistics; BatchNorm's leaves its running statistics alone, normalises with them, and passes gradients
-    if c.layer != 'BatchNorm' or c.k not in c.shared['stepped']: return False if c.layer == 'BatchNorm' else None if _close(a := _run(c), b := _run(c, train=False), _tol(c, a)) else (f"in eval mode its output differs from training mode's by up to " f"{_most(a, b):.3g}: {c.layer} normalises with the input's own statistics in both modes")
+    if c.layer != 'BatchNorm' or c.k not in c.shared['stepped']: return False if c.layer == 'BatchNorm' else None if _close(a := _run(c), b := _run(c, train=False), _tol(c, a)) else "in eval mode " + "; and ".join(said) if c.dtype == torch.float64 and (said := _explain(c, c.x, b, c.spec['twin'](c.x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), [(None, _set_sums(c.x, c.ids)[1], None)], copy.deepcopy(c.m).eval())) else (
+        f"in eval mode its output differs from training mode's by up to {_most(a, b):.3g}: {c.layer} normalises with the input's own statistics in both modes")
     r, x = [_stat(me := copy.deepcopy(c.shared['stepped'][c.k]).eval(), k).to(c.dtype) for k in c.shared['stats']], c.x
     with torch.no_grad(): y = _call(lambda: me(x.clone()), f"{c.name}(x) in eval mode")
     if not all(_close(_stat(me, k), v) for k, v in zip(c.shared['stats'], r)): return "its running statistics change in eval mode" + (": its running variance becomes its square root, as an in-place op on the buffer (sqrt_) makes it; compute on a new tensor, (v + eps).sqrt()"
@@ -419,8 +420,8 @@ def _eval(c):  # the same output as in training for a norm without running stati
     if said := _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, r), [(None, r[0], [(None, r[1]), ("where the running variance belongs it uses the running mean", r[0]), ("it divides by the batch's own variance, not the running one", bv := _set_sums(x, c.ids)[2] / (x.numel() / c.nf)),
                         (f"it undoes Bessel's correction, dividing by the running variance × (n − 1) / n (n = {x.numel() // c.nf}); PyTorch normalises with the running variance as it is", r[1] * (1 - c.nf / x.numel())), (f"it applies Bessel's correction again, dividing by the running variance × n / (n − 1) (n = {x.numel() // c.nf}); running_var is already unbiased: use it as it is", r[1] / (1 - c.nf / x.numel()))]),
                         ("it still normalises with the batch's own statistics: when self.training is False, use the running ones", bm := _set_sums(x, c.ids)[1], [(None, bv)]),
-                        ("it subtracts the batch's own mean, not the running mean", bm, [(None, r[1])]), ("it subtracts the running variance where the running mean belongs: the two are swapped", r[1], [(None, r[0])])], me): return "in eval mode " + "; and ".join(said)
-    return "in eval mode its output is not (x - running mean) / (running var + eps).sqrt() * mults + adds." + _smallest(c, False, me, r) + f" Held: {'; '.join(c.held)}."
+                        ("it subtracts the batch's own mean, not the running mean", bm, [(None, r[1])]), ("it subtracts the running variance where the running mean belongs: the two are swapped", r[1], [(None, r[0])])], me): return "in eval mode " + "; and ".join(said) + "." + _where(c, x, (r[0], (r[1] + c.eps).sqrt()), False)
+    return "in eval mode its output is not (x - running mean) / (running var + eps).sqrt() * mults + adds." + _where(c, x, (r[0], (r[1] + c.eps).sqrt()), False) + _smallest(c, False, me, r) + f" Held: {'; '.join(c.held)}."
 def _defaults(c):  # built as get_model builds every norm, with the defaults: eps is 1e-5 (and BatchNorm's mom 0.1), measured from what it does
     if c.k: return False
     m, built, x = _build(c.answer, c.layer, args := {k: v for k, v in c.args.items() if k not in ('eps', 'mom')}, c.spec['wanted'])[1].double(), f"built as {c.layer}({', '.join(map(str, args.values()))}), the way get_model builds every norm,", 1e-3 * _inputs(c.shape)   # variances near 1e-6: eps 1e-5 shows
@@ -431,9 +432,8 @@ def _defaults(c):  # built as get_model builds every norm, with the defaults: ep
         if abs((a := (_stat(m, c.shared['stats'][0]) / xb.mean((0, 2, 3))).median().item()) - 0.1) > 1e-6:
             return (f"{built} its running statistics move {a:.3g} of the way to each batch's" + " (0.9 is SGD's usual momentum, which weights the old value; in PyTorch's convention " "mom is the weight of the new batch)" * (abs(a - 0.9) < 1e-6) + "; PyTorch's default momentum is 0.1: give mom the default 0.1")
 _PROBES = [("its running statistics are persistent buffers that change in training", _state), ("it runs in training and eval mode and leaves the input unchanged", _runs),
-           ("its output is a finite tensor of the input's shape and dtype", _output), ("its statistics span the same values as {layer}'s", _sets),
-           ("its output is PyTorch's", _values), ("its gradients are PyTorch's", _grads), ("its running mean and variance are PyTorch's after 3 steps, at two moms", _running),
-           ("eval mode", _eval), ("the defaults", _defaults)]   # (the property, its test): a test returns None when it holds, False where it does not apply, else what fails, in words
+           ("its output is a finite tensor of the input's shape and dtype", _output), ("its forward leaves its parameters alone, and does the same with gradients on or off", _keeps), ("its statistics span the same values as {layer}'s", _sets),
+           ("its output is PyTorch's", _values), ("its gradients are PyTorch's", _grads), ("its running mean and variance are PyTorch's after 3 steps, at two moms", _running), ("eval mode", _eval), ("the defaults", _defaults)]   # (the property, its test): a test returns None when it holds, False where it does not apply, else what fails, in words
 def _check(answer, layer):  # every probe in every configuration: ✓ and True if all hold, else AssertionError with the first that fails
     shared = dict(diffs={}, stats=[])
     for c in (_setup(answer, layer, k, shared) for k in range(len(_CONFIGS))):

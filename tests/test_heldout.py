@@ -1,11 +1,11 @@
-"""Nine sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Ten sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -55,7 +55,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout3.gn_slice_one_too_many': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout3.gn_stats_over_groups_axis': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout4.ewma_starts_from_last': 'an output depends on values that come after it: output 0 is 0.3 × value 0 + 0.7 × value',
-    'heldout4.ewma_start_slice_keeps_dim': 'one average per value, in an extra dimension: return shape',
+    'heldout4.ewma_start_slice_keeps_dim': 'the right number of averages, in that shape: return shape',
     'heldout4.ewma_window_mean': 'the last output depends only on values [5, 6, 7] (weights [0.3333, 0.3333, 0.3333]),',
     'heldout4.ewma_sign_flipped': 'the newest value gets weight -0.3 = −mom at mom 0.3 (and -0.8 = −mom at mom 0.8), not',
     'heldout4.ln_dims_range_off_by_one': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
@@ -68,7 +68,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout4.bn_bessel_roles_swapped': "its output is wrong: it normalises with the unbiased variance, divided by n − 1 (x.var's",
     'heldout4.bn_add_without_alpha': 'its running statistics are wrong: it adds the whole batch mean after scaling the running',
     'heldout4.in_loop_bound_batch': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 3, 4, 5",
-    'heldout4.in_rows_from_one': 'its output is wrong: the value it subtracts from each set is [-0.8321, -0.4371, -0.1771,',
+    'heldout4.in_rows_from_one': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout4.in_affine_between_stats_and_norm': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so it",
     'heldout4.gn_five_dims_one_short': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout4.gn_loop_skips_last_group': "its output differs from GroupNorm's: its outputs for items 0, 1, 2, channels 3, 4, 5 (72",
@@ -88,7 +88,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout5.bn_eval_in_place_sqrt': 'its running statistics change in eval mode: its running variance becomes its square root,',
     'heldout5.bn_train_divides_by_running_var': 'its output is wrong: in training mode it divides by the running variance, not the',
     'heldout5.in_var_rows_then_mean': "its output is wrong: it subtracts the mean over InstanceNorm's sets, and divides by the",
-    'heldout5.in_group_norm_groups_batch': 'wrong sets: InstanceNorm averages over dims (2, 3) (height and width); yours are the sets',
+    'heldout5.in_group_norm_groups_batch': 'wrong sets: InstanceNorm averages over dims (2, 3) (height and width); on input of shape',
     'heldout5.in_pow_in_place': "its output differs from InstanceNorm's: undoing the scale and shift, its output is not",
     'heldout5.gn_count_per_item': "its output is wrong: the mean it subtracts is each set's sum divided by 48, not by the 24",
     'heldout5.gn_functional_param_shapes': 'GNFunctionalParamShapes(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
@@ -104,7 +104,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout6.ln_capital_tensor_params': 'LNCapitalTensorParams',
     'heldout6.bn_running_var_all_dims': 'its running statistics are wrong: its running variance follows the variance of the whole',
     'heldout6.bn_buffers_shaped_like_mults': 'BNBuffersShapedLikeMults(x) in training mode, x of shape (3, 6, 2, 4) raised',
-    'heldout6.bn_bessel_on_whole_running_var': 'its running statistics are wrong: its running variance after each step is (1 − mom) ·',
+    'heldout6.bn_bessel_on_whole_running_var': 'Your running variance is changed by your line `self.vars.lerp_(v, self.mom).mul_(n / (n - 1))`',
     'heldout6.bn_affine_as_buffers': 'make it self.mults = nn.Parameter(torch.ones(6, 1,',
     'heldout6.bn_tracks_second_moment': "its running statistics are wrong: its running variance follows each channel's mean of x²,",
     'heldout6.in_pool_kernel_height': 'INPoolKernelHeight(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
@@ -147,7 +147,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout8.bn_bessel_on_weight': 'its running statistics are wrong: its running variance moves 0.209 of the way to each',
     'heldout8.bn_folded_shift_unscaled': 'its output is wrong: the value it subtracts from each set is its mean × (v + eps)^0.5,',
     'heldout8.in_eps_on_sum_of_squares': 'its output is wrong: it adds eps = 0.0125 to the variance, not the eps it was given',
-    'heldout8.in_transpose_not_undone': 'wrong sets: its output at item 0, channel 0, row 0, column 1 depends not on its own value',
+    'heldout8.in_transpose_not_undone': "its normalised values (its output less adds, over mults) are PyTorch's, in other places:",
     'heldout8.in_sum_not_reset': 'wrong sets: its output at item 0, channel 1, row 0, column 0 depends on its own value and',
     'heldout8.in_adds_subtracted': 'its output is wrong: it multiplies the normalised values by mults and adds −adds, where',
     'heldout8.gn_chunk_default_dim': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
@@ -158,7 +158,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout9.ewma_weights_by_position': 'it is not an average: for a stream of all 1s it returns [1.0, 0.91, 0.847, 0.8029, …];',
     'heldout9.ewma_written_one_slot_early': 'an output depends on values that come after it: output 0 is 0.7 × value 0 + 0.3 × value',
     'heldout9.ewma_com_convention': 'the newest value gets weight 0.769 = 1 / (1 + mom) at mom 0.3 (and 0.556 = 1 / (1 + mom)',
-    'heldout9.ln_mean_abs_deviation': 'its output is wrong: it divides by mean |x − m| (the mean absolute deviation) + eps in',
+    'heldout9.ln_mean_abs_deviation': 'made by your line `spread = (x - m).abs().mean((1, 2, 3), keepdim=True)`',
     'heldout9.ln_second_moment_minus_mean': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
     'heldout9.ln_exp_scale': 'its output is wrong: it divides each set by 0.3679 × (v + eps)^0.5, where PyTorch divides',
     'heldout9.ln_sqrt_split_over_sum': 'its output is wrong: eps is added outside the square root, v.sqrt() + eps; add it to the',
@@ -167,7 +167,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout9.bn_var_in_two_steps': "its output differs from BatchNorm's: its output is centred, but not of unit spread: it",
     'heldout9.bn_batch_of_one_uses_running': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
     'heldout9.in_affine_applied_twice': 'its output is wrong: it multiplies the normalised values by mults² and adds mults · adds',
-    'heldout9.in_debias_by_width': "its output is wrong: the variance it divides by is each set's sum of squared deviations",
+    'heldout9.in_debias_by_width': 'made by your line `v = x.var((2, 3), keepdim=True) * (k - 1) / k`',
     'heldout9.in_flat_view_var_dim1': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout9.in_var_dims_from_layernorm': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout9.gn_item_mean_group_var': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
@@ -194,6 +194,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout10.gn_groups_split_positions': 'wrong axes: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout10.gn_params_shaped_for_grouped_view': 'GNParamsShapedForGroupedView(x) in training mode, x of shape (3, 6, 2, 4) raised',
     'heldout10.gn_group_mean_item_var': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout11.ewma_start_whole_vector': 'not one average per',
+    'heldout11.ewma_outputs_kept_between_calls': 'not one average per',
+    'heldout11.ewma_one_value_unwrapped': 'the right number of averages, in that shape: return shape',
+    'heldout11.ewma_decay_rate_exp': 'the newest value gets weight 0.259 = 1 − e^(−mom) at mom 0.3 (and 0.551 = 1 − e^(−mom) at',
+    'heldout11.ln_rows_by_channel_count': "made by your line `xr = x.reshape(x.shape[1], -1)`, is x's values in shape (6, 24)",
+    'heldout11.ln_eval_shortcut': 'in eval mode its output is centred in each set, with nothing added after normalising:',
+    'heldout11.ln_centres_dot_data': 'the x in x − mean carries no gradient (x.data or x.detach() there): only its mean and',
+    'heldout11.ln_no_return': 'its output is a NoneType for float64 input of shape (3, 6, 2, 4): its forward returns',
+    'heldout11.bn_random_mults': 'BNRandomMults.mults should start at 1, so the layer starts as a pure normalization; it',
+    'heldout11.bn_eval_under_no_grad': 'in eval mode its output carries no gradient at all, so nothing before it could learn:',
+    'heldout11.bn_mode_from_requires_grad': 'in training mode its output depends on whether gradients are on: for x that requires grad',
+    'heldout11.bn_bessel_at_eval': 'its running statistics are wrong: its running variance is the biased one; PyTorch keeps',
+    'heldout11.in_std_squared_back': 'are all equal, its output is right, but its gradient with respect to the input has NaN',
+    'heldout11.in_squeezed_output': 'its dims of size 1 dropped, as .squeeze() does',
+    'heldout11.in_normalised_inside_loop': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
+    'heldout11.in_addcmul_args_order': 'its output is wrong: it multiplies the normalised values by 1 and adds mults · adds,',
+    'heldout11.gn_divides_saved_in_place': 'your line `xc /= (v + self.eps).sqrt()` changes xc in place',
+    'heldout11.gn_one_group_shortcut': 'it never uses mults and adds',
+    'heldout11.gn_cat_groups_batch_dim': "its normalised values (its output less adds, over mults) are PyTorch's, in other places:",
+    'heldout11.gn_params_rebuilt_in_forward': 'replaces its parameter mults',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
