@@ -23,7 +23,7 @@ def _call(fn, doing):  # call `fn()`; if your code fails, fail saying what the c
     except Exception as e:
         err, shapes = AssertionError(f"{doing} raised {type(e).__name__}: {(str(e).splitlines() or [''])[0]}"), {}
         if frames := [(f, n) for f, n in traceback.walk_tb(e.__traceback__) if f.f_code.co_filename != _call.__code__.co_filename and f'{os.sep}torch{os.sep}' not in f.f_code.co_filename]:
-            (f, n), line = frames[-1], linecache.getline(frames[-1][0].f_code.co_filename, frames[-1][1]).strip()
+            (f, n), line = frames[-1], linecache.getline(frames[-1][0].f_code.co_filename, frames[-1][1]).split('#')[0].strip()
             named = {k: v for k in re.findall(r'(?:self\.)?[A-Za-z_]\w*(?:\[[^\[\]()]*\])?', line.split('#')[0]) + re.findall(r'(?:self\.)?[A-Za-z_]\w*', line.split('#')[0]) if isinstance(v := _value(k, f.f_locals), (torch.Tensor, int)) and not isinstance(v, bool)}   # the line's tensors, and its whole numbers
             shapes = {k: v for k, v in named.items() if isinstance(v, torch.Tensor)}; err = AssertionError(f"{err}, at `{line}`" + ", where " * bool(named) + ", ".join(f"{k} is {tuple(v.shape) if k in shapes else v}" for k, v in named.items()))
         err.shapes = shapes
@@ -45,7 +45,9 @@ def _traced(m, x, attrs=()):  # `m(x)`, followed line by line in your own code: 
 def _not_done(check):  # make `check` print 'not done yet' and return False while the answer still raises NotImplementedError
     def run(answer):
         try: return check(answer)
-        except NotImplementedError as e: return print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again") or False
+        except NotImplementedError as e:
+            if 'missing the required "forward"' in str(e): raise AssertionError(f"{_name(answer)} has no forward method, so calling it runs nn.Module's, which raises NotImplementedError: define def forward(self, x) (is it spelt forward?)") from None
+            return print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again") or False
     return functools.wraps(check)(run)
 
 # %% ../nbs/09_exercises.ipynb #ba62544d
@@ -69,7 +71,8 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
         if base.abs().max() > tol: return f"with every value 0 it returns {_show(base)}, not 0: it is not an average of the values" + (f"; it adds {base[0].item():.3g} to every output" if _close(base, base[0], tol) else
             f"; it adds {d[-1].item():.3g} more at every step, whatever the values" + " — that is −mom: it subtracts mom on its own, as avg * 1 - mom does; avg * (1 - mom) needs its brackets" * _close(d[-1], -mom, 1e-6) if _close(d := base.diff(), d[-1], tol) else "")
         if (w - w[-1]).abs().max() < tol and _close(w[-1], _ewma_rows(n, mom)[-1], tol): return ("every output is the same: they are all the final average, as when you append one tensor and then " "change it in place (lerp_, +=); append a new tensor each step, avg.clone()")
-        if (later := w.triu(1).abs() > tol).any(): return ("its outputs are in reverse order: reversed, they are the running averages" if _close(run(values, mom).flip(0), _lerp_loop(values, mom), 1e-5)
+        if (later := w.triu(1).abs() > tol).any(): return ("its outputs are in reverse order: reversed, they are the running averages" if _close(run(values, mom).flip(0), _lerp_loop(values, mom), 1e-5) else
+                                                          "each output but the last is the average one value later: output k is the EWMA after value k + 1, so every average lands one slot early" if _close(run(values, mom)[:-1], _lerp_loop(values, mom)[1:], 1e-5)
                                                           else f"an output depends on values that come after it: output {(o := int(later.nonzero()[0, 0]))} is " + " + ".join(f"{w[o, j]:.3g} × value {j}"
                                                           for j in (w[o].abs() > tol).nonzero().flatten().tolist()) + f", where an EWMA's output {o} depends on {f'values 0 to {o}' if o else 'value 0'} only")
         if _close(w, torch.eye(n), tol): return "each output is its own value, unchanged: it returns the values, not their running averages"
@@ -128,8 +131,7 @@ def _describe(ids, layer, shape, groups):  # how the sets `ids` (confirmed stati
     ls = lambda s, d, k, what: f"{what} {cs[0]} only" if len(cs := torch.nonzero(s)[:, d].unique().tolist()) == 1 else f"all {k} {what}s" if len(cs) == k else f"{what}s {', '.join(map(str, cs))}"; span = lambda s: f"{ls(s, 0, n, 'item')}; {ls(s, 1, c, 'channel')}; {int(s[item, ch].sum())} of channel {ch}'s {h * w} positions"
     said = f"Your statistics for item {item}, channel {ch} span {span(mine)}. {layer}'s span {span(theirs)}" + (f"; yours change when item {next(i for i in mine.nonzero()[:, 0].unique().tolist() if i != item)} changes: they run across "
            f"the batch; {layer}'s stay inside one item" if len(mine.nonzero()[:, 0].unique()) > len(theirs.nonzero()[:, 0].unique()) == 1 else "")
-    like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None)
-    head = ((f"GroupNorm averages over dims {groupnorm.GroupNorm.dims} of the grouped view x.view(n, {groups}, {c // groups}, h, w): each item's groups of {c // groups} neighbouring " "channels") if layer == 'GroupNorm' else f"{layer} averages over {_words(_SPECS[layer]['cls'].dims)}")
+    like, mine_dims = _like(ids, shape), next((d for k in range(5) for d in itertools.combinations(range(4), k) if _same_sets(ids, _dims_ids(d, shape))), None); head = ((f"GroupNorm averages over dims {groupnorm.GroupNorm.dims} of the grouped view x.view(n, {groups}, {c // groups}, h, w): each item's groups of {c // groups} neighbouring " "channels") if layer == 'GroupNorm' else f"{layer} averages over {_words(_SPECS[layer]['cls'].dims)}")
     head = f"wrong axes: {head}, your statistics together over {_words(mine_dims)}" if mine_dims is not None else f"wrong sets: {head}"
     if layer == 'GroupNorm' and like.startswith('GroupNorm') and (k := int(like.split()[2])) != groups:
         head += f"; it makes {k} groups of {c // k} channels, GroupNorm({groups}, {c}) makes {groups} groups of {c // groups}: use the groups it is given, x.view(n, self.groups, -1)"
@@ -160,7 +162,7 @@ _FORMS = [(None, lambda S, v: S ** 2 - v), ("eps is added outside the square roo
 def _divisor(S, Vs, eps):  # how each set's divisor `S` is made from one of the variances `Vs`, [(words, v)], and an eps measured from them, in words; None if in no way
     if _close(S, 1): return ["it never divides by the standard deviation, it only subtracts the mean: divide by (v + eps).sqrt() as well"]
     for (vwords, v), (fwords, e_of) in itertools.product(Vs, _FORMS):
-        if _flat(e := e_of(S, v)): e = e.mean().item(); return [w for w in (vwords, fwords, None if abs(e - eps) < 1e-3 * eps else "it leaves eps out: divide by (v + eps).sqrt(), so a set with (almost) no variance is not blown up" if abs(e) < 1e-10 else f"it adds eps = {e:.3g}{' to the variance' * (fwords is None)}{' (√eps)' * (abs(e - eps ** 0.5) < 1e-9)}, not the eps it was given ({eps:g})") if w]
+        if _flat(e := e_of(S, v)): e = e.mean().item(); return [w for w in (vwords, fwords, None if abs(e - eps) < 1e-3 * eps else "it leaves eps out: divide by (v + eps).sqrt(), so a set with (almost) no variance is not blown up" if abs(e) < 1e-10 else f"it adds eps = {e:.3g}{' to the variance' * (fwords is None)}{' (√eps)' * (abs(e - eps ** 0.5) < 1e-9)}{' (eps²)' * (abs(e - eps ** 2) < 1e-12)}, not the eps it was given ({eps:g})") if w]
 def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does differently, measured: its scale and shift, the mean each set subtracts, what it divides by; None if unnamed
     c.fit = None
     if said := _affine(y, z0, c.g, c.b, c.spec['names']): return [said]
@@ -177,7 +179,7 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
     for words, mu, var in sources:
         if _close(M, mu) and (d := _divisor(S, var or Vs, c.eps)) is not None: return [w for w in [words] + d if w]
     k = torch.linalg.lstsq(A := torch.stack([torch.ones_like(n), (q / n + c.eps).log()], 1), S.log()[:, None]).solution.flatten()   # is S = e^k0 · (v + eps)^k1?
-    if _close(M, mean) and len(n) > 2 and _close(A @ k, S.log(), 1e-7): return [f"it divides each set by {k[0].exp().item():.4g} × (v + eps)^{k[1].item():.4g}, where PyTorch divides by (v + eps)^0.5, (v + eps).sqrt()"]
+    if _close(M, mean) and len(n) > 2 and _close(A @ k, S.log(), 1e-7): return [f"it divides each set by {k[0].exp().item():.4g} × (v + eps)^{k[1].item():.4g}, where PyTorch divides by (v + eps)^0.5, (v + eps).sqrt()" if abs(k[1]) > 1e-6 else f"it divides every set by the same number, {S[0]:.4g}{' = √eps, as a variance of 0 gives' * _close(S[0], c.eps ** 0.5)}, where PyTorch divides by (v + eps).sqrt()"]
     if any(_close(M, mu) for _, mu, _ in sources): return [said] if (said := _each(c, x, z)) else None   # one of the means it could subtract, and a divisor nothing names: over which axes?
     if _close(M, mean / (q / n + c.eps).sqrt()) and _close(S, 1): return ["it divides only the mean by the standard deviation, x - m / s, and never x itself: put brackets round x - m, (x - m) / (v + eps).sqrt()"]
     return [(("it never normalises: its output is x itself, before the scale and shift" if _close(S, 1) else "it never subtracts the mean, it divides x itself; centre first, (x - m) / (v + eps).sqrt()") if _close(M, 0) else f"it adds {k[0].item():.3g}{' (eps)' * (abs(k[0] - c.eps) < 1e-9)} to every normalised value, "
@@ -217,10 +219,8 @@ def _smallest(c, train=True, m=None, r=None):  # the first small input where you
         if not _close(a, b): return (f" The smallest input where they differ: x = {_show(x, 16)} of shape {shape} ({' and '.join(c.spec['names'])} set at random); yours gives " f"{_show(a, 16)}, PyTorch's {_show(b, 16)}.")
     return ""
 def _observed(c, x, y, where=''):  # what fails when no cause is confirmed: centring or spread, the smallest input where yours and PyTorch's differ, and what held
-    (n, zm, zq), (_, _, q), fit = _set_sums(z := (y.detach().double() - c.b) / c.g, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids)
-    said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else "its output is centred, but not of unit spread: " + (
-            f"it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}" if fit else f"undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = "
-            f"{_show(q / n / (q / n + c.eps))}") if not _close(zq / n, q / n / (q / n + c.eps)) or fit else "each set's output is centred and of unit spread, yet it differs")
+    (n, zm, zq), (_, _, q), fit = _set_sums(z := (y.detach().double() - c.b) / c.g, c.ids), _set_sums(x, c.ids), _line(x, z, c.ids); said = (f"undoing the scale and shift, its output is not centred: a set's mean is up to {zm.abs().max().item():.3g} away from 0" if not _close(zm, 0) else "its output is centred, but not of unit spread: " + (
+            f"it divides each set by {_show(fit[1])}, where PyTorch divides by (v + eps).sqrt() = {_show((q / n + c.eps).sqrt())}" if fit else f"undoing the scale and shift, the sets' variances are {_show(zq / n)}, PyTorch's v / (v + eps) = " f"{_show(q / n / (q / n + c.eps))}") if not _close(zq / n, q / n / (q / n + c.eps)) or fit else "each set's output is centred and of unit spread, yet it differs")
     return f"its output differs from {c.layer}'s: {said}.{where}" + _smallest(c) + f" Held: {'; '.join(c.held)}."
 
 # %% ../nbs/09_exercises.ipynb #bc32b044
@@ -275,7 +275,7 @@ def _output(c):   # a finite tensor of the input's shape and dtype; if its value
     for train, mode in ((True, ''), (False, 'in eval mode ')):
         y, want = _run(c, train=train), c.spec['twin'](c.x, c.g, c.b, c, None); p = next((p for p in itertools.permutations(range(4)) if train and isinstance(y, torch.Tensor) and y.numel() == want.numel() and _close(y.flatten(), want.permute(p).flatten(), _tol(c, want))), None)
         moved = "its values are PyTorch's in another shape" + (f": PyTorch's output with its dims in the order {p}, .permute{p}" + f", then reshaped to {tuple(y.shape)}" * (want.permute(p).shape != y.shape) if p != (0, 1, 2, 3) else ": its dims of size 1 dropped, as .squeeze() does; keep them" if y.shape == tuple(k for k in c.shape if k != 1) else ": the items' outputs joined along their first axis, as torch.cat does; "
-                                                              "torch.stack(outputs) puts them on a new batch axis" if y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]) else "") if p else ""
+                                                              "torch.stack(outputs) puts them on a new batch axis" if y.shape == (c.shape[0] * c.shape[1], *c.shape[2:]) else f": PyTorch's output reshaped to {tuple(y.shape)}; reshape it back, .view(x.shape)") if p else ""
         if not isinstance(y, torch.Tensor) or y.shape != c.x.shape or y.dtype != c.dtype:
             return f"{mode}its output is {f'{_dt(y.dtype)} of shape {tuple(y.shape)}' if isinstance(y, torch.Tensor) else f'a {type(y).__name__}'} for {_dt(c.dtype)} input of shape {c.shape}: " + (moved if p and y.shape != c.x.shape else "its forward returns nothing: return the normalised tensor" if y is None else "it must have the input's shape and dtype")
         if p and p != (0, 1, 2, 3) and not _close(y, want, _tol(c, want)): return f"its values are PyTorch's in other places: {moved.split(': ')[1]}"
@@ -289,8 +289,7 @@ def _keeps(c):  # a training call leaves its parameters alone (the same tensors,
     m = copy.deepcopy(c.m); before = {k: (p, p.detach().clone()) for k, p in m.named_parameters()}; _call(lambda: m(c.x.clone().requires_grad_()), f"{c.name}(x) in training mode")
     if said := next((f"one call of {c.name}(x) {'replaces' if q is not p else 'changes'} its parameter {k} (it was {_show(v)}; now {_show(q) if q is not None else 'gone'}): whatever the optimiser sets is lost; create parameters once, "
                      "in __init__" for k, (p, v) in before.items() if (q := dict(m.named_parameters()).get(k)) is not p or not torch.equal(q.detach(), v)), None): return said
-    if not _close(y := _run(c), yg := copy.deepcopy(c.m)(c.x.clone().requires_grad_()), _tol(c, yg)): return (f"in training mode its output depends on whether gradients are on: for x that requires grad it is {_show(yg)}, for x that does not (or under torch.no_grad()) "
-                                                                                                           f"{_show(y)}; what a layer does must depend on self.training alone")
+    if not _close(y := _run(c), yg := copy.deepcopy(c.m)(c.x.clone().requires_grad_()), _tol(c, yg)): return (f"in training mode its output depends on whether gradients are on: for x that requires grad it is {_show(yg)}, for x that does not (or under torch.no_grad()) " f"{_show(y)}; what a layer does must depend on self.training alone")
 _INIT = "self.register_buffer('means', torch.zeros(1, nf, 1, 1)) and the same for 'vars' with torch.ones"
 def _state(c):  # run once as built (float32: a plain tensor kept lines up): what changes must be running statistics, persistent buffers of nf numbers, starting at 0 and 1, without gradients
     if c.layer != 'BatchNorm' or c.k: return False
@@ -302,6 +301,7 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
         return "nothing it keeps changes in a training step" + (", but its running statistics change in eval mode" + ": its training and eval branches are swapped" * any(_close(ye, _formula(x, c.ids, 1., 0., c.eps, k), 1e-4) for k in (0, 1)) if changes(me) else
                                                                  ": its running statistics never change in training; move them towards the batch's with lerp_" if list(m.buffers()) else f": it has no running statistics; add {_INIT}")
     for k, (kind, v) in ((k, _kept(m)[k]) for k in changed):
+        if kind == 'parameter' and (b := next((b for b, t in m.named_buffers() if t.untyped_storage().data_ptr() == v.untyped_storage().data_ptr()), None)): return f"its buffer {b} shares its memory with the parameter {k} (a view or .detach() of it, not a copy), so updating one changes the other: give each buffer a tensor of its own, {_INIT}"
         if kind == 'parameter': return f"{c.name}.{k} is an nn.Parameter, so the optimiser would change it with gradients: running statistics are averaged, not learnt; make it a buffer, {_INIT}"
         if kind == 'attribute': return f"{c.name}.{k} is a plain {'Python number' if before.get(k, (0, False))[1] else 'tensor attribute'}, not a buffer, so it is missing from state_dict: {_INIT}"
         if k not in m.state_dict(): return f"{c.name}.{k} is a buffer but not persistent (persistent=False), so it is not in the state_dict: a saved model forgets its running statistics"
@@ -339,6 +339,7 @@ def _values(c):  # its output is PyTorch's; if not, what it does instead, measur
     else: y = _run(c)
     _note(c, 'outputs', y, want := c.spec['twin'](x, c.g, c.b, c, None))
     if _close(y, want, _tol(c, want)): return
+    if names and _close(y, c.spec['twin'](c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), c.g, c.b, c, [_stat(m2, k).to(c.dtype) for k in names]), _tol(c, want)): return "in training mode it normalises twice: with the batch's statistics, then again with the running ones, as a line meant for eval mode alone would (under an else)"
     if c.dtype != torch.float64: return _values(SimpleNamespace(**(vars(c) | dict(dtype=torch.float64, m=copy.deepcopy(c.m).double(), x=c.x.double(), g=c.g.double(), b=c.b.double())))) or f"its output differs from PyTorch's by up to {_most(y, want):.2g} on {_dt(c.dtype)} input (on float64 input it matched)"
     said, (n, mean, q) = _explain(c, x, y, c.spec['twin'](x, torch.ones_like(c.g), torch.zeros_like(c.b), c, None), sources, m), _set_sums(x, c.ids)
     return "its output is wrong: " + "; and ".join(said) + "." + _where(c, x, (mean, (q / n + c.eps).sqrt())) if said else _observed(c, x, y, _where(c, x, (mean, (q / n + c.eps).sqrt())))
@@ -444,7 +445,6 @@ def _check(answer, layer):  # every probe in every configuration: ✓ and True i
     return print(f"✓ {c.name} matches {c.spec['torch']} on float64 and float32 input, batches of 3, 1 and 2, 6, 8 and 4 channels{', 2, 4 and 1 groups' * (layer == 'GroupNorm')}"
           f"{', running statistics at mom 0.2 and 0.3, eval mode' * (layer == 'BatchNorm')}, and its defaults; largest difference from PyTorch: outputs {d('outputs')}; input gradients {d('gradients')}") or True
 def _checker(layer):  # the public checker of `layer`: check_layernorm, check_batchnorm, check_instancenorm, check_groupnorm
-    def check(cls): return _check(cls, layer)
-    check.__name__, check.__qualname__, check.__doc__ = f"check_{layer.lower()}", f"check_{layer.lower()}", (f"Check `cls`, your {layer} class (or an instance), built as `cls({', '.join(_SPECS[layer]['args'])})`, against `{_SPECS[layer]['torch']}` in training and eval mode and, " "for BatchNorm, its buffers and running statistics; name what it does if it differs.")
+    check = lambda cls: _check(cls, layer); check.__name__, check.__qualname__, check.__doc__ = f"check_{layer.lower()}", f"check_{layer.lower()}", (f"Check `cls`, your {layer} class (or an instance), built as `cls({', '.join(_SPECS[layer]['args'])})`, against `{_SPECS[layer]['torch']}` in training and eval mode and, " "for BatchNorm, its buffers and running statistics; name what it does if it differs.")
     return _not_done(check)
 check_layernorm, check_batchnorm, check_instancenorm, check_groupnorm = map(_checker, _SPECS)

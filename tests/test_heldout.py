@@ -1,11 +1,11 @@
-"""Ten sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Eleven sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -156,7 +156,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout8.gn_forgets_super_init': 'cannot assign parameters before Module.__init__() call, at `self.mults =',
     'heldout9.ewma_mom_flipped_each_step': 'the newest value gets weights [0.7, 0.3, 0.7, 0.3, …], not mom = 0.3; its last output',
     'heldout9.ewma_weights_by_position': 'it is not an average: for a stream of all 1s it returns [1.0, 0.91, 0.847, 0.8029, …];',
-    'heldout9.ewma_written_one_slot_early': 'an output depends on values that come after it: output 0 is 0.7 × value 0 + 0.3 × value',
+    'heldout9.ewma_written_one_slot_early': 'each output but the last is the average one value later: output k is the EWMA after value',
     'heldout9.ewma_com_convention': 'the newest value gets weight 0.769 = 1 / (1 + mom) at mom 0.3 (and 0.556 = 1 / (1 + mom)',
     'heldout9.ln_mean_abs_deviation': 'made by your line `spread = (x - m).abs().mean((1, 2, 3), keepdim=True)`',
     'heldout9.ln_second_moment_minus_mean': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
@@ -214,6 +214,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout11.gn_one_group_shortcut': 'it never uses mults and adds',
     'heldout11.gn_cat_groups_batch_dim': "its normalised values (its output less adds, over mults) are PyTorch's, in other places:",
     'heldout11.gn_params_rebuilt_in_forward': 'replaces its parameter mults',
+    'heldout12.ewma_lerp_inplace_previous': 'each output but the last is the average one value later: output k is the EWMA after value',
+    'heldout12.ewma_debias_step_from_zero': 'on 8 float64 values at mom 0.3 its output has inf from position 0 on ([inf, 3.1, 3.6294,',
+    'heldout12.ewma_sgd_momentum_buffer': 'each step computes avg = mom · avg + 1 · value (at mom 0.3: 0.3 and 1), where an EWMA',
+    'heldout12.ewma_step_from_first': 'the newest value gets mom = 0.3, but the last output gives the earlier values weights',
+    'heldout12.ln_normalized_shape_channels': 'LNNormalizedShapeChannels(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout12.ln_eps_squared': 'its output is wrong: it adds eps = 0.01 to the variance (eps²), not the eps it was given',
+    'heldout12.ln_math_sqrt': 'at `return (x - m) / math.sqrt(v + self.eps) * self.mult + self.add`',
+    'heldout12.ln_forward_typo': "has no forward method, so calling it runs nn.Module's, which raises NotImplementedError",
+    'heldout12.bn_eval_line_not_in_else': "in training mode it normalises twice: with the batch's statistics, then again with the",
+    'heldout12.bn_bessel_missing_parens': 'Your running variance is changed by your line `self.vars.lerp_(v * n / n - 1, self.mom)`',
+    'heldout12.bn_buffers_share_params': 'its buffer vars shares its memory with the parameter mults (a view or .detach() of it,',
+    'heldout12.bn_update_after_branch': 'its running statistics change in eval mode: update them only when self.training, so that',
+    'heldout12.in_square_after_mean': 'its output is wrong: it divides every set by the same number, 0.3162 = √eps, as a',
+    'heldout12.in_flat_not_viewed_back': "PyTorch's output reshaped to (3, 6, 8); reshape it back",
+    'heldout12.in_numpy_stats': "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead., at",
+    'heldout12.in_batch_norm_instances_as_items': 'wrong axes: InstanceNorm averages over dims (2, 3) (height and width), your statistics',
+    'heldout12.gn_slice_end_inclusive': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout12.gn_stack_not_cat': 'GNStackNotCat(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The size',
+    'heldout12.gn_batch_norm_training_flag': 'GNBatchNormTrainingFlag(x) in eval mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout12.gn_var_of_channel_means': 'made by your line `gv = cm.var(-1, keepdim=True, correction=0)`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
