@@ -69,7 +69,8 @@ def _ewma_says(fn, values, moms=(0.3, 0.8)):  # what `fn` does, measured from th
     for mom in moms:
         base = run(torch.zeros(n, dtype=torch.float64), mom); w, tol = torch.stack([run(e, mom).double() - base.double() for e in torch.eye(n, dtype=torch.float64)], 1), max(1e-9, 50 * torch.finfo(base.dtype).eps)   # as precise as it is
         if base.abs().max() > tol: return f"with every value 0 it returns {_show(base)}, not 0: it is not an average of the values" + (f"; it adds {base[0].item():.3g} to every output" if _close(base, base[0], tol) else
-            f"; it adds {d[-1].item():.3g} more at every step, whatever the values" + " — that is −mom: it subtracts mom on its own, as avg * 1 - mom does; avg * (1 - mom) needs its brackets" * _close(d[-1], -mom, 1e-6) if _close(d := base.diff(), d[-1], tol) else "")
+            f"; it adds {d[-1].item():.3g} more at every step, whatever the values" + " — that is −mom: it subtracts mom on its own, as avg * 1 - mom does; avg * (1 - mom) needs its brackets" * _close(d[-1], -mom, 1e-6) if _close(d := base.diff(), d[-1], tol) else ": it is the running average of the positions 0, 1, 2, …, not of the values" if _close(base, _lerp_loop(torch.arange(n), mom), tol) else
+            "; each step computes avg = {} · avg + {} · value + {:.3g}".format(*(_of_mom([v], mom) or f"{v:.3g}" for v in (al, be)), k) if _close(base[1:], (al := (w[2, 1] / w[1, 1]).item()) * base[:-1] + (k := base[1] - al * base[0]), tol) and _close(w[1:, 1:].diagonal(), be := w[1, 1].item(), tol) else "")
         if (w - w[-1]).abs().max() < tol and _close(w[-1], _ewma_rows(n, mom)[-1], tol): return ("every output is the same: they are all the final average, as when you append one tensor and then " "change it in place (lerp_, +=); append a new tensor each step, avg.clone()")
         if (later := w.triu(1).abs() > tol).any(): return ("its outputs are in reverse order: reversed, they are the running averages" if _close(run(values, mom).flip(0), _lerp_loop(values, mom), 1e-5) else
                                                           "each output but the last is the average one value later: output k is the EWMA after value k + 1, so every average lands one slot early" if _close(run(values, mom)[:-1], _lerp_loop(values, mom)[1:], 1e-5)
@@ -146,8 +147,7 @@ def _line(x, z, ids):  # per set: M and S with z = (x − M) / S for every value
 def _affine(y, z0, g, b, names):  # if in each channel `y` is PyTorch's normalised `z0` scaled and shifted as a slip with the scale `g` and shift `b` would: that slip, in words
     (n, c), (mult, add), fix = y.shape[:2], names, f"return normalised * {names[0]} + {names[1]}"
     def fit(Y, Z): G = ((Z - Z.mean(1, keepdim=True)) * Y).sum(1) / ((Z - Z.mean(1, keepdim=True)) ** 2).sum(1); return G, (B := Y.mean(1) - G * Z.mean(1)), _close(Y, G[:, None] * Z + B[:, None])
-    (G, B, ok), per = fit(*(t.detach().double().transpose(0, 1).reshape(c, -1) for t in (y, z0))), g.numel() > 1; g, b = g.double().flatten().expand(c), b.double().flatten().expand(c)
-    said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
+    (G, B, ok), per = fit(*(t.detach().double().transpose(0, 1).reshape(c, -1) for t in (y, z0))), g.numel() > 1; g, b = g.double().flatten().expand(c), b.double().flatten().expand(c); said = {(add, mult): f"it swaps the scale and the shift: it matches PyTorch's with {mult} and {add} exchanged; {fix}", ("1", "0"): f"it never uses {mult} and {add}: {fix}", (mult, f"{mult} · {add}"): f"it adds {add} before multiplying by {mult}: multiply first, then add",
             (f"1 / {mult}", add): f"it divides by {mult} instead of multiplying: {fix}", (mult, "0"): f"it never adds {add}: {fix}", ("1", add): f"it never multiplies by {mult}: {fix}"}   # the slips with a name
     if ok and (gb := next(((gw, bw) for gw, G_ in (("1", 1), (mult, g), (add, b), (f"1 / {mult}", 1 / g), (f"1 + {mult}", 1 + g), (f"{mult}²", g * g)) for bw, B_ in (("0", 0), (add, b), (f"−{add}", -b), (mult, g), (f"{mult} + {add}", g + b), (f"{mult} · {add}", g * b), (f"{mult} · {add} + {add}", g * b + b))
                            if _close(G, G_) and _close(B, B_)), None)): return said.get(gb, f"it multiplies the normalised values by {gb[0]} and adds {gb[1]}, where PyTorch multiplies by {mult} and adds {add}: {fix}")
@@ -168,7 +168,7 @@ def _explain(c, x, y, z0, sources, m=None):  # what your output `y` for `x` does
     if said := _affine(y, z0, c.g, c.b, c.spec['names']): return [said]
     if _close(_set_sums(y.detach().double(), c.ids)[1], 0): return [f"its output is centred in each set, with nothing added after normalising: {c.spec['names'][0]} " f"and {c.spec['names'][1]} do not act on the normalised values; return normalised * {c.spec['names'][0]} + {c.spec['names'][1]}"]
     with torch.no_grad(): m = copy.deepcopy(c.m if m is None else m); [p.fill_(k == c.spec['names'][0]) for k, p in m.named_parameters() if k in c.spec['names']]
-    if _close(y1 := _call(lambda: m(x.clone()), f"{c.name}(x) with {' and '.join(c.spec['names'])} at 1 and 0").detach().double(), z0, _tol(c, z0)):   # the scale and shift on their own
+    if _close(y1 := _call(lambda: copy.deepcopy(m)(x.clone()), f"{c.name}(x) with {' and '.join(c.spec['names'])} at 1 and 0").detach().double(), z0, _tol(c, z0)):   # the scale and shift on their own
         return [f"with {(mult := c.spec['names'][0])} at 1 and {(add := c.spec['names'][1])} at 0 its output is PyTorch's, so it normalises right and scales or shifts wrong: " + (f"it scales and shifts the input before normalising it with the input's own "
                 f"statistics; normalise first, then multiply by {mult} and add {add}" if _close(y, (x * c.g + c.b - (ss := _set_sums(x, c.ids))[1][c.ids]) / (ss[2][c.ids] / ss[0][c.ids] + c.eps).sqrt()) else f"return normalised * {mult} + {add}")]
     if (fit := _line(x, z := y1, c.ids)) is None: return [said] if (said := _each(c, x, z)) else None
@@ -237,7 +237,7 @@ def _params(m, name, nf, names, dtype):  # fail unless `m` has learnable `names`
     for last, (attr, start, value) in itertools.product((False, True), zip(names, (1., 0.), values)):   # every parameter's kind and shape first, then where each starts
         p, init = getattr(m, attr, None), f"nn.Parameter(torch.{'ones' if start else 'zeros'}({nf}, 1, 1))" if nf > 1 else f"nn.Parameter(torch.tensor({start}))"
         if not isinstance(p, torch.Tensor): raise AssertionError(f"{name} has no {attr}: the scale and shift are missing; add self.{attr} = {init} in __init__")
-        if not isinstance(p, nn.Parameter) or not p.requires_grad: raise AssertionError(f"{name}.{attr} is {'a plain tensor, not a parameter' if not isinstance(p, nn.Parameter) else 'a parameter with requires_grad=False'}, so the optimiser never trains it: make it self.{attr} = {init}")
+        if not isinstance(p, nn.Parameter) or not p.requires_grad or not any(p is q for q in m.parameters()): raise AssertionError(f"{name}.{attr} is {'a plain tensor, not a parameter' if not isinstance(p, nn.Parameter) else 'a parameter with requires_grad=False' if not p.requires_grad else 'not among its parameters()' + ' (an attribute of the class, shared by every layer it builds)' * (attr in vars(type(m)))}, so the optimiser never trains it: make it self.{attr} = {init}")
         if p.numel() != nf: raise AssertionError(f"{name}.{attr} has shape {tuple(p.shape)}, but it needs {'one number' if nf == 1 else f'{nf} numbers, one per channel'}: {init}" + " (torch.Tensor(k) makes k numbers, whatever the memory held; torch.tensor(v) makes the value v)" * (p.numel() == 0))
         if last and not (p == start).all(): raise AssertionError(f"{name}.{attr} should start at {start:g}, so the layer starts as a pure normalization; it starts at {_show(p)}")
         if last: p.data.copy_(value.view_as(p))
@@ -263,7 +263,7 @@ def _runs(c):  # it runs in both modes and leaves its input alone; if it fails, 
                                                                                                       "so the caller's tensor, which the layer before may still need, is overwritten; compute new tensors, or work on x.clone()")
     except AssertionError as e:
         if e.__cause__ is None: raise
-        crash, shapes, nf = str(e), getattr(e, 'shapes', {}), c.nf
+        crash, shapes, nf = str(e), getattr(e, 'shapes', {}) if re.search(r'size|shape|dimension', str(e.__cause__)) else {}, c.nf   # shapes explain a shape error only
     lost = [f"{k} {tuple(t.shape)} is the {w} of {u} {tuple(v.shape)} over dims {d}, taken without keepdim=True, so it lost those dims: {u}.mean({d}, keepdim=True) keeps them, and lines up"
             for k, t in shapes.items() for u, v in ({'x': c.x} | shapes).items() if '.' not in k and t.dim() < v.dim() and (wd := _taken(t, v)) for w, d in [wd]][:1]
     lost += [f"{k} {tuple(t.shape)} is the {w} of x over dims {d} only, where {c.layer} averages over dims {dims}: use x.{'mean' if w == 'mean' else 'var'}({dims}, keepdim=True)" for k, t in shapes.items()
@@ -308,7 +308,7 @@ def _state(c):  # run once as built (float32: a plain tensor kept lines up): wha
         if v.requires_grad: return "its running statistics carry gradients after a training step, so every batch's graph stays attached to them: update them under torch.no_grad()"
     for word, start in (('mean', 0.), ('var', 1.)):
         k = next((k for k in changed if word in k.lower()), None) or next((k for k in changed if before[k][0].numel() == c.nf and (before[k][0] == start).all()), None)
-        if k is None: return f"only {', '.join(changed)} change{'s' * (len(changed) == 1)} in a training step: nothing it keeps follows the batch's {word}{'iance' * (word == 'var')}"
+        if k is None: return f"only {', '.join(changed)} change{'s' * (len(changed) == 1)} in a training step, so it keeps no running {word}{'iance' * (word == 'var')} of its own" + "".join(f"; your line `{l}` changes {n[5:]}" for l, n, *_ in _traced(copy.deepcopy(c.m), x.double(), changed) if n[5:] in changed)
         if before[k][0].numel() != c.nf: return f"{c.name}.{k} has shape {tuple(before[k][0].shape)}; it needs {c.nf} numbers, one per channel: {_INIT}"
         if not (before[k][0] == start).all(): return f"{c.name}.{k} should start at {start:g}, as PyTorch's running_{word} does; it starts at {_show(before[k][0])}"
         c.shared['stats'].append(k)

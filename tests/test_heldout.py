@@ -1,11 +1,11 @@
-"""Eleven sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Twelve sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -23,7 +23,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout2.ln_divides_by_mult': 'its output is wrong: it divides by mult instead of multiplying: return normalised * mult',
     'heldout2.bn_view_without_transpose': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout2.bn_running_std': "its running statistics are wrong: its running variance follows the batch's standard",
-    'heldout2.bn_forgets_mean_update': "only vars changes in a training step: nothing it keeps follows the batch's",
+    'heldout2.bn_forgets_mean_update': 'only vars changes in a training step, so it keeps no running mean of its own; your line',
     'heldout2.bn_cumulative_average': "its running statistics are wrong: its running mean is the plain average of the batches'",
     'heldout2.bn_eval_means_twice': 'in eval mode where the running variance belongs it uses the running',
     'heldout2.bn_self_train_typo': 'its running statistics change in eval mode: update them only when self.training, so that',
@@ -234,6 +234,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout12.gn_stack_not_cat': 'GNStackNotCat(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The size',
     'heldout12.gn_batch_norm_training_flag': 'GNBatchNormTrainingFlag(x) in eval mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
     'heldout12.gn_var_of_channel_means': 'made by your line `gv = cm.var(-1, keepdim=True, correction=0)`',
+    'heldout13.ewma_enumerate_unpacked_swapped': 'it is the running average of the positions 0, 1, 2, …, not of the values',
+    'heldout13.ewma_one_minus_unparenthesised': 'each step computes avg = −mom · avg + mom · value + 1',
+    'heldout13.ewma_output_lerped_again': 'the newest value gets weights [0.51, 0.51, 0.51, 0.51, …], not mom = 0.3; its last output',
+    'heldout13.ewma_closed_form_inner_range_short': 'it is not an average: for a stream of all 1s it returns [1.0, 0.7, 0.7, 0.7, …]; its last',
+    'heldout13.ln_module_built_in_forward': 'LNModuleBuiltInForward(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout13.ln_params_as_class_attributes': 'is not among its parameters() (an attribute of the class, shared by every layer it builds)',
+    'heldout13.ln_var_positional_true': 'LNVarPositionalTrue(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout13.ln_eps_added_twice': 'its output is wrong: it adds eps = 0.2 to the variance, not the eps it was given (0.1).',
+    'heldout13.bn_update_precedence': 'Your running mean is changed by your line `self.means.copy_(self.means * 1 - self.mom + self.mom * m)`',
+    'heldout13.bn_var_about_running_mean': 'made by your line `v = ((x - self.means) ** 2).mean((0, 2, 3), keepdim=True)`',
+    'heldout13.bn_register_after_assign': '"attribute \'means\' already exists", at `self.register_buffer(\'means\', self.means)`, where',
+    'heldout13.bn_means_updated_twice': 'your line `self.means.lerp_(v * n / (n - 1), self.mom)` changes means',
+    'heldout13.in_loop_shadows_bound': "its output differs from InstanceNorm's: its outputs for items 1, 2, channels 4, 5 (24 of",
+    'heldout13.in_out_leaf_requires_grad': 'a leaf Variable that requires grad is being used in an in-place operation., at `out[:] =',
+    'heldout13.in_channels_last_dims': 'wrong axes: InstanceNorm averages over dims (2, 3) (height and width), your statistics',
+    'heldout13.in_mean_subtracted_after_scaling': 'its output is wrong: the value it subtracts from each set is its mean × (v + eps)^0.5,',
+    'heldout13.gn_loop_rebinds_x': 'GNLoopRebindsX(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout13.gn_param_reshaped_in_forward': 'GNParamReshapedInForward(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError:',
+    'heldout13.gn_view_binds_to_denominator': 'GNViewBindsToDenominator(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout13.gn_channel_mean_group_var': 'its output is wrong: it subtracts the mean over dims (2, 3) (height and width), and',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
