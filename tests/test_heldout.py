@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -45,7 +45,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout3.bn_eval_batch_mean': "in eval mode it subtracts the batch's own mean, not the running",
     'heldout3.bn_means_start_at_one': "BNMeansStartAtOne.means should start at 0, as PyTorch's running_mean does; it starts at",
     'heldout3.bn_bessel_inverted': "its running statistics are wrong: its running variance takes the batch's × 0.9583 = (n −",
-    'heldout3.bn_keeps_last_batch': "its running statistics are wrong: its running mean is replaced by each batch's (it moves",
+    'heldout3.bn_keeps_last_batch': 'its running statistics are wrong: its running mean keeps nothing of its earlier value:',
     'heldout3.bn_update_args_swapped': "its running statistics are wrong: its running mean follows the batch's variance, not its",
     'heldout3.in_mults_indexed_by_item': "its output is wrong: item 0's channels 0 to 5 are scaled with mults[k] for k = [0, 0, 0,",
     'heldout3.in_var_about_global_mean': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
@@ -254,6 +254,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout13.gn_param_reshaped_in_forward': 'GNParamReshapedInForward(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError:',
     'heldout13.gn_view_binds_to_denominator': 'GNViewBindsToDenominator(x) in training mode, x of shape (3, 6, 2, 4) raised',
     'heldout13.gn_channel_mean_group_var': 'its output is wrong: it subtracts the mean over dims (2, 3) (height and width), and',
+    'heldout14.ewma_closed_form_mask_forgotten': 'an output depends on values that come after it: output 0 is 1 × value 0 + 0.429 × value 1',
+    'heldout14.ewma_closure_unbound_local': "cannot access local variable 'avg' where it is not associated with a value, at `avg = avg",
+    'heldout14.ewma_list_plus_equals': 'iteration over a 0-d tensor, at `out += avg`, where out is a list (0 long), avg is ();',
+    'heldout14.ewma_late_binding_lambdas': 'an output depends on values that come after it: output 0 is 0.7 × value 0 + 0.3 × value',
+    'heldout14.ln_sizes_as_dims': 'LNSizesAsDims(x) in training mode, x of shape (3, 6, 2, 4) raised IndexError: Dimension',
+    'heldout14.ln_functional_scalar_affine': 'LNFunctionalScalarAffine(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout14.ln_trailing_comma': 'its output is a tuple for float64 input of shape (3, 6, 2, 4): it holds one tensor,',
+    'heldout14.ln_eval_uses_train_stats': 'LNEvalUsesTrainStats(x) in eval mode, x of shape (3, 6, 2, 4) raised AttributeError:',
+    'heldout14.bn_vars_full_int': 'BNVarsFullInt(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: expected',
+    'heldout14.bn_var_mean_of_item_vars': "its output is wrong: it subtracts the mean over BatchNorm's sets, and divides by the root",
+    'heldout14.bn_update_alpha_copied': "its running statistics are wrong: its running mean moves towards 4 × the batch's mean;",
+    'heldout14.bn_buffers_recreated_each_call': 'its running statistics are wrong: its running mean keeps nothing of its earlier value:',
+    'heldout14.in_item_loop_4d_dims': 'INItemLoop4dDims(x) in training mode, x of shape (3, 6, 2, 4) raised IndexError:',
+    'heldout14.in_rows_stats_dim0': 'wrong axes: InstanceNorm averages over dims (2, 3) (height and width), your statistics',
+    'heldout14.in_centred_backwards': "its output differs from InstanceNorm's: its output is centred: its normalised values are",
+    'heldout14.in_squeeze_batch': 'its output is float64 of shape (1, 3, 6, 2, 4) for float64 input of shape (3, 6, 2, 4):',
+    'heldout14.gn_view_len_of_shape': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
+    'heldout14.gn_divisibility_assert_reversed': '6 channels can\'t be split into 2 groups, at `assert groups % nf == 0, f"{nf} channels',
+    'heldout14.gn_unsqueeze_wrong_axis': 'GNUnsqueezeWrongAxis(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout14.gn_cpg_operands_swapped': "its output differs from GroupNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2, 3,",
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
