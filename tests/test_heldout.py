@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -14,7 +14,7 @@ def checker(s, entry):
 WRONG = [(s.__name__, e[0], checker(s, e), e[2] if len(e) == 4 else e[1]) for s in SETS for e in s.WRONG]
 RIGHT = [(s.__name__, e[0], checker(s, e), e[2] if len(e) == 4 else e[1]) for s in SETS for e in s.RIGHT]
 WORDS = {  # what each message says: its cause where the checker names one, else the property that fails
-    'heldout2.ewma_lerp_consecutive': 'each output is lerp(the value before it, its own value, mom): it depends on those two',
+    'heldout2.ewma_lerp_consecutive': "the last output depends only on values [6, 7] (weights [0.7, 0.3]), where an EWMA's",
     'heldout2.ewma_precedence': 'with every value 0 it returns [-0.3, -0.6, -0.9, -1.2, …], not 0: it is not an average of',
     'heldout2.ewma_appends_value': 'each output is its own value, unchanged: it returns the values, not their running',
     'heldout2.ln_spatial_only': 'wrong axes: LayerNorm averages over dims (1, 2, 3) (channels, height and width), your',
@@ -24,7 +24,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout2.bn_view_without_transpose': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout2.bn_running_std': "its running statistics are wrong: its running variance follows the batch's standard",
     'heldout2.bn_forgets_mean_update': 'only vars changes in a training step, so it keeps no running mean of its own; your line',
-    'heldout2.bn_cumulative_average': "its running statistics are wrong: its running mean is the plain average of the batches'",
+    'heldout2.bn_cumulative_average': 'its running statistics are wrong: in the 3 steps tested, its running mean moves 1, 1/2',
     'heldout2.bn_eval_means_twice': 'in eval mode where the running variance belongs it uses the running',
     'heldout2.bn_self_train_typo': 'its running statistics change in eval mode: update them only when self.training, so that',
     'heldout2.in_first_item_stats': 'wrong sets: its output at item 1, channel 0, row 0, column 0 depends on its own value and',
@@ -34,7 +34,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout2.gn_l2_normalize': 'its output is wrong: it divides by the root of the sum of the squared deviations (the',
     'heldout2.gn_repeat_not_interleave': 'wrong sets: its output at item 0, channel 1, row 0, column 0 depends on its own value and',
     'heldout2.gn_channels_of_group_per_pixel': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
-    'heldout3.ewma_avg_never_updated': 'each output is lerp(the first value, its own value, mom): it depends on those two values',
+    'heldout3.ewma_avg_never_updated': "the last output depends only on values [0, 7] (weights [0.7, 0.3]), where an EWMA's",
     'heldout3.ewma_debiased_from_first': "each output is the EWMA's times [3.3333, 1.9608, 1.5221, 1.316, …]: it divides by 1 − (1",
     'heldout3.ewma_closed_form_first_twice': "only value 0's weights differ from an EWMA's: it gets 1.3 × the weight an EWMA gives it",
     'heldout3.ewma_index_off_by_one': 'an output depends on values that come after it: output 0 is 0.7 × value 0 + 0.3 × value',
@@ -215,7 +215,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout11.gn_cat_groups_batch_dim': "its normalised values (its output less adds, over mults) are PyTorch's, in other places:",
     'heldout11.gn_params_rebuilt_in_forward': 'replaces its parameter mults',
     'heldout12.ewma_lerp_inplace_previous': 'each output but the last is the average one value later: output k is the EWMA after value',
-    'heldout12.ewma_debias_step_from_zero': 'on 8 float64 values at mom 0.3 its output has inf from position 0 on ([inf, 3.1, 3.6294,',
+    'heldout12.ewma_debias_step_from_zero': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.3 its output has inf from position 0',
     'heldout12.ewma_sgd_momentum_buffer': 'each step computes avg = mom · avg + 1 · value (at mom 0.3: 0.3 and 1), where an EWMA',
     'heldout12.ewma_step_from_first': 'the newest value gets mom = 0.3, but the last output gives the earlier values weights',
     'heldout12.ln_normalized_shape_channels': 'LNNormalizedShapeChannels(x) in training mode, x of shape (3, 6, 2, 4) raised',
@@ -274,6 +274,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout14.gn_divisibility_assert_reversed': '6 channels can\'t be split into 2 groups, at `assert groups % nf == 0, f"{nf} channels',
     'heldout14.gn_unsqueeze_wrong_axis': 'GNUnsqueezeWrongAxis(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
     'heldout14.gn_cpg_operands_swapped': "its output differs from GroupNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2, 3,",
+    'heldout15.ewma_truthiness_sentinel': 'on 8 float64 values [0.0, -2.0, 1.0, -2.0, …] at mom 0.3 its output differs from the',
+    'heldout15.ewma_return_inside_loop': 'a single number; return the average after every value; its 1 outputs are the running',
+    'heldout15.ewma_mom_convention_guess': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.8 its output differs from the',
+    'heldout15.ewma_first_step_flag_off_by_one': 'it is not an average: for a stream of all 1s it returns [0.3, 1.0, 1.0, 1.0, …]; its last',
+    'heldout15.ln_count_cached_first_call': "after a call on input of shape (3, 6, 2, 4), the same layer's output for input of shape",
+    'heldout15.ln_numpy_ddof': 'LNNumpyDdof(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: var() received',
+    'heldout15.ln_one_plus_mult': 'its output is wrong: it multiplies the normalised values by 1 + mult and adds add, where',
+    'heldout15.ln_default_tensor_args': 'two layers built separately share their mult, the same memory: training one changes the',
+    'heldout15.bn_no_grad_not_called': "BNNoGradNotCalled(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: 'type'",
+    'heldout15.bn_var_lerp_not_in_place': 'only means changes in a training step, so it keeps no running variance of its own; your',
+    'heldout15.bn_running_var_floored': 'its running variance is right after ordinary batches, but after a batch whose channel 0',
+    'heldout15.bn_momentum_warmup': 'its running statistics are wrong: in the 3 steps tested, its running mean moves 1, 1/2',
+    'heldout15.in_sqrt_chained_on_quotient': 'its output has NaN at 73 of its 144 values (the first at item 0, channel 0, row 0, column',
+    'heldout15.in_vector_norm_over_count': "its output differs from InstanceNorm's: its output is centred, but not of unit spread: it",
+    'heldout15.in_reshape_channels_rows': 'wrong sets: InstanceNorm averages over dims (2, 3) (height and width); on input of shape',
+    'heldout15.in_zero_var_guard': 'for input whose first set of values (those InstanceNorm normalises item 0, channel 0',
+    'heldout15.gn_slice_end_precedence': 'wrong sets: its output at item 0, channel 3, row 0, column 0 depends on its own value and',
+    'heldout15.gn_var_count_wrong_axis': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
+    'heldout15.gn_groups_compared_not_assigned': "'GNGroupsComparedNotAssigned' object has no attribute 'groups', at `self.groups ==",
+    'heldout15.gn_loop_step_groups': 'wrong sets: its output at item 0, channel 2, row 0, column 0 depends on its own value and',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
