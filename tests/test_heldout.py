@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -28,7 +28,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout2.bn_eval_means_twice': 'in eval mode where the running variance belongs it uses the running',
     'heldout2.bn_self_train_typo': 'its running statistics change in eval mode: update them only when self.training, so that',
     'heldout2.in_first_item_stats': 'wrong sets: its output at item 1, channel 0, row 0, column 0 depends on its own value and',
-    'heldout2.in_clamp_std': 'its output is wrong: it leaves eps out: divide by (v + eps).sqrt(), so a set with',
+    'heldout2.in_clamp_std': 'its output is wrong: it leaves eps out: the eps it adds measures -6.7e-18, where it was',
     'heldout2.in_cat_not_stack': 'its output is float64 of shape (18, 2, 4) for float64 input of shape (3, 6, 2, 4): its',
     'heldout2.gn_view_dims_swapped': 'wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
     'heldout2.gn_l2_normalize': 'its output is wrong: it divides by the root of the sum of the squared deviations (the',
@@ -211,7 +211,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout11.in_normalised_inside_loop': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
     'heldout11.in_addcmul_args_order': 'its output is wrong: it multiplies the normalised values by 1 and adds mults · adds,',
     'heldout11.gn_divides_saved_in_place': 'your line `xc /= (v + self.eps).sqrt()` changes xc in place',
-    'heldout11.gn_one_group_shortcut': 'it never uses mults and adds',
+    'heldout11.gn_one_group_shortcut': 'built as GroupNorm(1, 4, 1e-05), on float32 input of shape (2, 4, 3, 5): its output is',
     'heldout11.gn_cat_groups_batch_dim': "its normalised values (its output less adds, over mults) are PyTorch's, in other places:",
     'heldout11.gn_params_rebuilt_in_forward': 'replaces its parameter mults',
     'heldout12.ewma_lerp_inplace_previous': 'each output but the last is the average one value later: output k is the EWMA after value',
@@ -294,6 +294,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout15.gn_var_count_wrong_axis': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
     'heldout15.gn_groups_compared_not_assigned': "'GNGroupsComparedNotAssigned' object has no attribute 'groups', at `self.groups ==",
     'heldout15.gn_loop_step_groups': 'wrong sets: its output at item 0, channel 2, row 0, column 0 depends on its own value and',
+    'heldout16.ewma_start_slot_returned': 'one too many; its outputs 1 to 8 are the 8 running averages, and the other 1',
+    'heldout16.ewma_state_in_default_dict': 'called twice on the same 8 values at mom 0.3, it returns [3.0, 2.4, 2.88, 2.316, …], then',
+    'heldout16.ewma_python_floats_as_double': "keep the values' dtype, as the lesson's own ewma does; your line `return",
+    'heldout16.ewma_first_output_patched': 'it is not an average: for a stream of all 1s it returns [1.0, 0.51, 0.657, 0.7599, …];',
+    'heldout16.ln_count_precedence': "its output is wrong: the mean it subtracts is each set's sum divided by 0.75, not by the",
+    'heldout16.ln_lerp_as_fma': "its output is wrong: with mult at 1 and add at 0 its output is PyTorch's, so it",
+    'heldout16.ln_dims_not_tuple': 'LNDimsNotTuple(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: mean()',
+    'heldout16.ln_recentred_after_affine': 'its output is wrong: add makes no difference to its output, the normalised values × mult',
+    'heldout16.bn_training_called': "BNTrainingCalled(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: 'bool'",
+    'heldout16.bn_mom_compounded_per_item': 'its running statistics are wrong: its running mean moves 0.488 of the way to each',
+    'heldout16.bn_bessel_count_of_one_item': "its running statistics are wrong: its running variance takes the batch's × 1.021, n / (n",
+    'heldout16.bn_eval_batch_stats_before_training': "in eval mode, fresh from its constructor, its output differs from PyTorch's by up to",
+    'heldout16.in_adaptive_max_pool': 'its output is wrong: the value it subtracts from each set is [-1.3201, -0.2463, -0.2016,',
+    'heldout16.in_normalised_per_dim_in_turn': 'its output is wrong: it subtracts the mean over dims (2,) (the height only); InstanceNorm',
+    'heldout16.in_hw_from_leading_dims': "its output is wrong: the mean it subtracts is each set's sum divided by 18, not by the 8",
+    'heldout16.in_eps_machine_epsilon': 'its output is wrong: it leaves eps out: the eps it adds measures 1.9e-16, where it was',
+    'heldout16.gn_stats_requires_grad_off': 'you can only change requires_grad flags of leaf variables. If you want to use a computed',
+    'heldout16.gn_cat_generator': 'GNCatGenerator(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: cat():',
+    'heldout16.gn_mults_slice_no_offset': "its output is wrong: item 0's channels 0 to 5 are scaled with mults[k] for k = [0, 1, 2,",
+    'heldout16.gn_var_global_mean_squared': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])

@@ -163,7 +163,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_layernorm, NoEpsLN, ["leaves eps out"]),
     (check_layernorm, VarNotStdLN, ["divides by the variance, not by the standard deviation"]),
     (check_layernorm, NoStdLN, ["never divides by the standard deviation"]),
-    (check_layernorm, NoAffineLN, ["never uses mult and add"]),
+    (check_layernorm, NoAffineLN, ["mult and add make no difference to its output"]),
     (check_layernorm, AddFirstLN, ["adds add before multiplying"]),
     (check_layernorm, NoGradLN, ["carry no gradient", "torch.no_grad()"]),
     (check_layernorm, DetachedOutputLN, ["output carries no gradient"]),
@@ -336,7 +336,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_batchnorm, NoGradBN, ["carry no gradient", "as the lesson's BatchNorm does", "only the update of the running statistics"]),
     (check_batchnorm, EpsOutsideBN, ["eps is added outside the square root"]),
     (check_batchnorm, NoStdBN, ["never divides by the standard deviation"]),
-    (check_batchnorm, NoAffineBN, ["never uses mults and adds"]),
+    (check_batchnorm, NoAffineBN, ["mults and adds make no difference to its output"]),
     (check_batchnorm, FlatMultsBN, ["self.mults (6,) lines up with the width", "give it shape (1, 6, 1, 1)"]),
     (check_batchnorm, NoRunningBN, ["has no attribute 'means'", "at `self.means.lerp_(m, self.mom)`"]),
     (check_batchnorm, PlainAttrBN, ["not a buffer", "state_dict"]),
@@ -411,7 +411,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_instancenorm, NoStdIN, ["never divides by the standard deviation"]),
     (check_instancenorm, NoGradIN, ["carry no gradient", "torch.no_grad()"]),
     (check_instancenorm, NoAffineIN, ["has no mults"]),
-    (check_instancenorm, UnusedAffineIN, ["never uses mults and adds"]),
+    (check_instancenorm, UnusedAffineIN, ["mults and adds make no difference to its output"]),
     (check_instancenorm, FlatMultsIN, ["self.mults (6,) lines up with the width"]),
     (check_instancenorm, ScalarMultsIN, ["6 numbers, one per channel"]),
     (check_instancenorm, EvalRunningIN, ["eval mode"]),
@@ -480,7 +480,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_groupnorm, NoGradGN, ["carry no gradient", "torch.no_grad()"]),
     (check_groupnorm, FlatMultsGN, ["self.mults (6,) lines up with the width"]),
     (check_groupnorm, PerGroupMultsGN, ["6 numbers, one per channel"]),
-    (check_groupnorm, UnusedAffineGN, ["never uses mults and adds"]),
+    (check_groupnorm, UnusedAffineGN, ["mults and adds make no difference to its output"]),
     (check_groupnorm, NfFirstGN, ["another order", "GroupNorm(groups, nf, eps)"]),
 ]
 
@@ -668,7 +668,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_batchnorm, TwiceUpdatedBN, ["twice in each training step"]),
     (check_batchnorm, EpsDefaultBN, ["built as BatchNorm(6)", "its eps is 0.001"]),
     (check_batchnorm, AddFirstBN, ["adds adds before multiplying by mults"]),
-    (check_batchnorm, EvalNoAffineBN, ["in eval mode it never uses mults and adds"]),
+    (check_batchnorm, EvalNoAffineBN, ["in eval mode mults and adds make no difference to its output"]),
     (check_batchnorm, NoGradForwardBN, ["output carries no gradient"]),
     (check_batchnorm, InPlaceBN, ["changes its input in place"]),
     (check_instancenorm, WidthOnlyIN, ["wrong axes", "dims (3,) (the width only)", "4 of channel 0's 8 positions"]),
@@ -762,7 +762,7 @@ def ewma_mean_start(values, mom):
         out.append(avg)
     return torch.stack(out)
 
-MISTAKES += [(check_groupnorm, NoShiftGN, ["it never adds adds"]),
+MISTAKES += [(check_groupnorm, NoShiftGN, ["adds makes no difference to its output"]),
              (check_ewma, ewma_mean_start, ["depends on values that come after it"])]
 
 class RunningAlwaysBN(MyBatchNorm):
