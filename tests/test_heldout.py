@@ -307,7 +307,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout16.bn_bessel_count_of_one_item': "its running statistics are wrong: its running variance takes the batch's × 1.021, n / (n",
     'heldout16.bn_eval_batch_stats_before_training': "in eval mode, fresh from its constructor, its output differs from PyTorch's by up to",
     'heldout16.in_adaptive_max_pool': 'its output is wrong: the value it subtracts from each set is [-1.3201, -0.2463, -0.2016,',
-    'heldout16.in_normalised_per_dim_in_turn': 'its output is wrong: it subtracts the mean over dims (2,) (the height only); InstanceNorm',
+    'heldout16.in_normalised_per_dim_in_turn': "its output differs from InstanceNorm's: its output is centred, but not of unit spread:",
     'heldout16.in_hw_from_leading_dims': "its output is wrong: the mean it subtracts is each set's sum divided by 18, not by the 8",
     'heldout16.in_eps_machine_epsilon': 'its output is wrong: it leaves eps out: the eps it adds measures 1.9e-16, where it was',
     'heldout16.gn_stats_requires_grad_off': 'you can only change requires_grad flags of leaf variables. If you want to use a computed',

@@ -861,7 +861,7 @@ GENERALIZE = [  # (checker, wrong answer, words its message must contain, words 
     (check_ewma, ewma_closed_form, ["200 float32 values at mom 0.5", "NaN"], []),
     (check_groupnorm, ScaleBeforeViewGN, ["raised RuntimeError", "at `return (self.norm(xg, *self.stats(xg)) * self.mults + self.adds).view(x.shape)"], ["keepdim"]),
     (check_batchnorm, SwappedAffineBN, ["swaps the scale and the shift"], ["centred"]),
-    (check_instancenorm, HeightMeanIN, ["it subtracts the mean over dims (2,) (the height only)"], ["(v + eps).sqrt()"]),
+    (check_instancenorm, HeightMeanIN, ["is the mean of x over dims (2,) (the height only)"], ["(v + eps).sqrt()"]),
     (check_instancenorm, MinusEpsIN, ["its output has NaN"], ["depends on no other value"]),
     (check_ewma, ewma_decaying_sum, ["avg = (1 − mom) · avg + 1 · value"], ["ignores the mom"]),
     (check_batchnorm, FloatStatsBN, ["means is a plain Python number, not a buffer", "state_dict"], ["no running statistics"]),
