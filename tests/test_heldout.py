@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -26,7 +26,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout2.bn_forgets_mean_update': 'only vars changes in a training step, so it keeps no running mean of its own; your line',
     'heldout2.bn_cumulative_average': 'its running statistics are wrong: in the 3 steps tested, its running mean moves 1, 1/2',
     'heldout2.bn_eval_means_twice': 'in eval mode where the running variance belongs it uses the running',
-    'heldout2.bn_self_train_typo': 'its running statistics change in eval mode: update them only when self.training, so that',
+    'heldout2.bn_self_train_typo': 'its running statistics change in eval mode (your line `self.means.lerp_(m, self.mom)`',
     'heldout2.in_first_item_stats': 'wrong sets: its output at item 1, channel 0, row 0, column 0 depends on its own value and',
     'heldout2.in_clamp_std': 'its output is wrong: it leaves eps out: the eps it adds measures -6.7e-18, where it was',
     'heldout2.in_cat_not_stack': 'its output is float64 of shape (18, 2, 4) for float64 input of shape (3, 6, 2, 4): its',
@@ -85,7 +85,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout5.bn_bessel_all_values': "its running statistics are wrong: its running variance takes the batch's × 1.007, n / (n",
     'heldout5.bn_eps_in_running_var': "its running statistics are wrong: its running variance follows the batch's variance plus",
     'heldout5.bn_eval_debessel': "in eval mode it undoes Bessel's correction, dividing by the running variance × (n − 1) /",
-    'heldout5.bn_eval_in_place_sqrt': 'its running statistics change in eval mode: its running variance becomes its square root,',
+    'heldout5.bn_eval_in_place_sqrt': 'its running statistics change in eval mode (your line `return (x - self.means) /',
     'heldout5.bn_train_divides_by_running_var': 'its output is wrong: in training mode it divides by the running variance, not the',
     'heldout5.in_var_rows_then_mean': "its output is wrong: it subtracts the mean over InstanceNorm's sets, and divides by the",
     'heldout5.in_group_norm_groups_batch': 'wrong sets: InstanceNorm averages over dims (2, 3) (height and width); on input of shape',
@@ -225,7 +225,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout12.bn_eval_line_not_in_else': "in training mode it normalises twice: with the batch's statistics, then again with the",
     'heldout12.bn_bessel_missing_parens': 'Your running variance is changed by your line `self.vars.lerp_(v * n / n - 1, self.mom)`',
     'heldout12.bn_buffers_share_params': 'its buffer vars shares its memory with the parameter mults (a view or .detach() of it,',
-    'heldout12.bn_update_after_branch': 'its running statistics change in eval mode: update them only when self.training, so that',
+    'heldout12.bn_update_after_branch': 'its running statistics change in eval mode (your line `self.means.lerp_(m, self.mom)`',
     'heldout12.in_square_after_mean': 'its output is wrong: it divides every set by the same number, 0.3162 = √eps, as a',
     'heldout12.in_flat_not_viewed_back': "PyTorch's output reshaped to (3, 6, 8); reshape it back",
     'heldout12.in_numpy_stats': "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead., at",
@@ -314,6 +314,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout16.gn_cat_generator': 'GNCatGenerator(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: cat():',
     'heldout16.gn_mults_slice_no_offset': "its output is wrong: item 0's channels 0 to 5 are scaled with mults[k] for k = [0, 1, 2,",
     'heldout16.gn_var_global_mean_squared': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout17.ewma_log_space_closed_form': 'on 200 float32 values at mom 0.5 its output has NaN from position 0 on ([nan, nan, nan,',
+    'heldout17.ewma_linspace_ages': 'each step computes avg = 0.665 · avg + mom · value (at mom 0.3: 0.665 and 0.3), where an',
+    'heldout17.ewma_closed_form_weight_in_recursion': 'the newest value gets weights [0.21, 0.147, 0.1029, 0.072, …], not mom = 0.3; its last',
+    'heldout17.ewma_addcmul_scalar_first': "addcmul(): argument 'tensor1' (position 2) must be Tensor, not float, at `avg =",
+    'heldout17.ln_squeeze_input': 'built as LayerNorm(8, 0.001), on float64 input of shape (1, 8, 3, 3): wrong axes:',
+    'heldout17.ln_count_sum_of_sizes': "its output is wrong: the mean it subtracts is each set's sum divided by 12, not by the 48",
+    'heldout17.ln_new_tensor_params': 'its output is right, but the gradient of mult is None: autograd finds no path from it to',
+    'heldout17.ln_sqrt_not_called': 'LNSqrtNotCalled(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError:',
+    'heldout17.bn_double_bessel': "its running statistics are wrong: its running variance takes the batch's × 1.089 = (n/(n",
+    'heldout17.bn_bessel_skipped_for_one_item': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
+    'heldout17.bn_eval_eps_outside_sqrt': 'in eval mode eps is added outside the square root, v.sqrt() + eps; add it to the variance',
+    'heldout17.bn_eval_in_place_eps': 'its running statistics change in eval mode (your line `v += self.eps` changes vars):',
+    'heldout17.in_functional_eps_as_momentum': 'its output is wrong: it adds eps = 1e-05 to the variance, not the eps it was given (0.1).',
+    'heldout17.in_out_preallocated_default_dtype': 'its output is float32 of shape (3, 6, 2, 4) for float64 input of shape (3, 6, 2, 4): it',
+    'heldout17.in_layer_norm_shape_reversed': 'INLayerNormShapeReversed(x) in training mode, x of shape (3, 6, 2, 4) raised',
+    'heldout17.in_var_dims_from_batchnorm': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout17.gn_var_count_one_channel': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
+    'heldout17.gn_clone_detach_input': 'its output is right, but no gradient reaches the input at all: autograd finds no path',
+    'heldout17.gn_list_reset_in_loop': 'GNListResetInLoop(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout17.gn_eps_only_for_zero_var': 'its output is wrong: it leaves eps out: the eps it adds measures -5.6e-17, where it was',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
