@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -334,6 +334,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout17.gn_clone_detach_input': 'its output is right, but no gradient reaches the input at all: autograd finds no path',
     'heldout17.gn_list_reset_in_loop': 'GNListResetInLoop(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
     'heldout17.gn_eps_only_for_zero_var': 'its output is wrong: it leaves eps out: the eps it adds measures -5.6e-17, where it was',
+    'heldout18.ewma_lerp_weight_full_like': 'not one average per',
+    'heldout18.ewma_start_appended_last': 'each output but the last is the average one value later: output k is the EWMA after value',
+    'heldout18.ewma_half_accumulator': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.3 its output differs from the',
+    'heldout18.ewma_enumerate_index_lag': 'the last output depends only on values [0, 1, 3, 5, 7] (weights [0.2401, 0.1029, 0.147,',
+    'heldout18.ln_params_before_super_init': 'cannot assign parameters before Module.__init__() call, at `self.mult =',
+    'heldout18.ln_eps_as_relative': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
+    'heldout18.ln_var_about_batch_mean': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
+    'heldout18.ln_var_detached': 'its variance carries no gradient, though its mean does (under torch.no_grad() or',
+    'heldout18.bn_eval_std_precomputed': 'in eval mode its output is not (x - running mean) / (running var + eps).sqrt() * mults +',
+    'heldout18.bn_bessel_square_rooted': "its running statistics are wrong: its running variance takes the batch's × 1.022, where",
+    'heldout18.bn_adds_shape_one_short': 'BNAddsShapeOneShort(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError: The',
+    'heldout18.bn_bessel_plus_sign': "its running statistics are wrong: its running variance takes the batch's × 0.96, where",
+    'heldout18.in_count_from_shape_slice': "its output is wrong: the mean it subtracts is each set's sum divided by 12, not by the 8",
+    'heldout18.in_unbias_precedence': "its output differs from InstanceNorm's: its output is centred, but not of unit spread: it",
+    'heldout18.in_stats_memoised_by_shape': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
+    'heldout18.in_layer_norm_with_mults': 'INLayerNormWithMults(x) in training mode, x of shape (3, 6, 2, 4) raised RuntimeError:',
+    'heldout18.gn_mean_detached': 'its mean carries no gradient, though its variance does (under torch.no_grad() or',
+    'heldout18.gn_std_mean_of_channel_stds': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
+    'heldout18.gn_float64_stats': 'built as GroupNorm(1, 4, 1e-05), on float32 input of shape (2, 4, 3, 5): its output is',
+    'heldout18.gn_linspace_bounds_one_short': 'wrong axes: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h,',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
