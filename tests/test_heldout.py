@@ -199,7 +199,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout11.ewma_one_value_unwrapped': 'the right number of averages, in that shape: return shape',
     'heldout11.ewma_decay_rate_exp': 'the newest value gets weight 0.259 = 1 − e^(−mom) at mom 0.3 (and 0.551 = 1 − e^(−mom) at',
     'heldout11.ln_rows_by_channel_count': "made by your line `xr = x.reshape(x.shape[1], -1)`, is x's values in shape (6, 24)",
-    'heldout11.ln_eval_shortcut': 'in eval mode its output is centred in each set, with nothing added after normalising:',
+    'heldout11.ln_eval_shortcut': 'in eval mode its output is centred in each set: nothing is added after normalising, where PyTorch adds add',
     'heldout11.ln_centres_dot_data': 'the x in x − mean carries no gradient (x.data or x.detach() there): only its mean and',
     'heldout11.ln_no_return': 'its output is a NoneType for float64 input of shape (3, 6, 2, 4): its forward returns',
     'heldout11.bn_random_mults': 'BNRandomMults.mults should start at 1, so the layer starts as a pure normalization; it',

@@ -962,6 +962,6 @@ class BatchVarBN(MyBatchNorm):
     def stats(self, x): return x.mean((0, 2, 3), keepdim=True), x.var(correction=0)   # the mean per channel, the variance over everything
 
 GENERALIZE += [
-    (check_groupnorm, AffineFirstGN, ["its output is centred in each set, with nothing added after normalising", "mults and adds do not act on the normalised values"], ["the value it subtracts", "not centred"]),
+    (check_groupnorm, AffineFirstGN, ["its output is centred in each set: nothing is added after normalising, where PyTorch adds adds"], ["the value it subtracts", "not centred"]),
     (check_batchnorm, BatchVarBN, ["it subtracts the mean over BatchNorm's sets, and divides by the standard deviation over dims (0, 1, 2, 3)"], []),
 ]
