@@ -10,7 +10,7 @@ from torch import nn
 from lesson17.batchnorm import BatchNorm
 from lesson17.groupnorm import GroupNorm
 from lesson17.fastnorm import BatchNormFn, FastBatchNorm, FastGroupNorm, GroupNormFn, channel_sums, count_passes
-from helpers import SETTINGS, check_affine_norm, check_half_input, close, dims, eps, grads, half_rand, halves, rand, set_affine
+from helpers import SETTINGS, check_affine_norm, check_half_input, close, dims, eps, grads, half_rand, halves, rand, set_affine, spread
 
 # float64: exact to rounding, so any difference is a mistake. (In float32 a group or channel of two values makes the input
 # gradient a difference of nearly equal numbers, where even the readable layers and PyTorch's differ by more than 1e-4.)
@@ -33,8 +33,9 @@ def test_fast_batchnorm_as_torch_and_ours_in_train_and_eval(n, c, h, w, dtype, e
         g_fast, g_ref, g_ours = (grads(o, [x] + p, seed) for o, p in zip(outs, ([fast.mults, fast.adds], [ref.weight, ref.bias], [ours.mults, ours.adds])))
         for other, name in ((outs[1], 'nn.BatchNorm2d'), (outs[2], 'BatchNorm')): close(outs[0], other, dtype, f'train output vs {name}, step {step}')
         for a, b, c_, what in zip(g_fast, g_ref, g_ours, ('x', 'mults', 'adds')):
-            close(a.flatten(), b.flatten(), dtype, f'gradient wrt {what} vs nn.BatchNorm2d, step {step}')
-            close(a.flatten(), c_.flatten(), dtype, f'gradient wrt {what} vs BatchNorm, step {step}')
+            k = spread(x.detach(), (0, 2, 3)) if what == 'x' else 1.
+            close(a.flatten(), b.flatten(), dtype, f'gradient wrt {what} vs nn.BatchNorm2d, step {step}', k)
+            close(a.flatten(), c_.flatten(), dtype, f'gradient wrt {what} vs BatchNorm, step {step}', k)
     close(fast.means.flatten(), ref.running_mean, dtype, 'running mean')
     close(fast.vars.flatten(), ref.running_var, dtype, 'running var')
     close(fast.vars, ours.vars, dtype, 'running var vs BatchNorm')

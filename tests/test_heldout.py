@@ -1,11 +1,11 @@
-"""Twelve sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
+"""Sets of 20 wrong answers and a few right ones, each written blind (without reading the checkers) to measure how the checkers generalize, kept as regression tests: each wrong answer
 raises an AssertionError (nothing else) whose message says the words recorded in WORDS; each right answer passes. The sets are test data in tests/heldout/."""
 import contextlib, importlib, io, pathlib, sys
 import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -354,6 +354,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout18.gn_std_mean_of_channel_stds': "its output differs from GroupNorm's: its output is centred, but not of unit spread: it",
     'heldout18.gn_float64_stats': 'built as GroupNorm(1, 4, 1e-05), on float32 input of shape (2, 4, 3, 5): its output is',
     'heldout18.gn_linspace_bounds_one_short': "Your line `xs = x[:, lo:hi]` takes x's channels 0–5, where GroupNorm's 2 groups are channels 0–2, 3–5.",
+    'heldout19.ewma_fixed_sweeps': 'on the first 16 of 200 float32 values at mom 0.5, the last output depends only on values [0, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]',
+    'heldout19.ewma_relative_step': 'the first of your tensors to hold NaN is your avg, made by your line `avg = avg * (1 + mom * (v / avg - 1))`, run with avg = 0',
+    'heldout19.ewma_rounded_output': 'Your output is first made by your line `return torch.stack(out).round(decimals=3)`',
+    'heldout19.ewma_tolist_lerp': 'v is the float 3, mom is the float 0.3; avg was last set by your line `avg, out = values[0], []`; v was last set by your line `for v in values.tolist():`',
+    'heldout19.ln_torch_functional_import': "raised AttributeError: module 'torch.functional' has no attribute 'layer_norm'",
+    'heldout19.ln_backward_missing_mult': "it is PyTorch's divided by mult: the factor mult that scales the output is missing from it. Your own torch.autograd.Function",
+    'heldout19.ln_chain_add_inside_mul': 'it multiplies the normalised values by mult + add and adds 0',
+    'heldout19.ln_dims_from_len': 'run with dims = (1, 2); dims was last set by your line `dims = tuple(range(1, len(x)))`',
+    'heldout19.bn_skips_update_constant_channel': 'that step left it as it was; in that step your lines',
+    'heldout19.bn_eval_attribute_typo': "raised AttributeError: 'BNEvalAttributeTypo' object has no attribute 'var', at `m, v = self.means, self.var`",
+    'heldout19.bn_eval_debiased_running': 'made by your line `m, v = self.means / c, self.vars / c`, run with c = 0.488',
+    'heldout19.bn_register_parameter_plain_tensor': "at `self.register_parameter('mults', torch.ones(nf, 1, 1))`",
+    'heldout19.in_channel_loop_over_int': "raised TypeError: 'int' object is not iterable, at `for c in x.shape[1]:`",
+    'heldout19.in_batch_norm_weight_repeat_interleave': 'are scaled with mults[k] for k = [0, 0, 0, 1, 1, 1]',
+    'heldout19.in_nested_list_aliasing': "its output is the same for every item of the batch: each of the 3 items gets item 2's",
+    'heldout19.in_stats_float32': 'Your xf, made by your line `xf = x.float()`, is float32, though the input is float64',
+    'heldout19.gn_group_loop_plus_equals': 'it adds the input to the normalised values: its output is (x + normalised) * mults + adds',
+    'heldout19.gn_groups_overwritten_in_forward': 'your line `self.groups = c // self.groups` keeps self.groups from the call before',
+    'heldout19.gn_slices_generator_reused': 'Your loop `for sl, (m, v) in zip(slices, stats):` runs its body no times.',
+    'heldout19.gn_super_init_with_args': 'raised TypeError: GNSuperInitWithArgs.__init__() takes 1 positional argument but 3 were given, at `super().__init__(nf, eps)`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
