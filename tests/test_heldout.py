@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -374,6 +374,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout19.gn_groups_overwritten_in_forward': 'your line `self.groups = c // self.groups` keeps self.groups from the call before',
     'heldout19.gn_slices_generator_reused': 'Your loop `for sl, (m, v) in zip(slices, stats):` runs its body no times.',
     'heldout19.gn_super_init_with_args': 'raised TypeError: GNSuperInitWithArgs.__init__() takes 1 positional argument but 3 were given, at `super().__init__(nf, eps)`',
+    'heldout20.ewma_gap_expanded': 'the last output depends only on values [7] (weights [0.3])',
+    'heldout20.ewma_numpy_size': 'values.size is a method, not a value: call it, values.size()',
+    'heldout20.ewma_chunked_closed_form': 'on the first 68 of 200 float32 values at mom 0.5, the last output depends only on values [64, 65, 66, 67]',
+    'heldout20.ewma_abs_gap': 'is first made by your line `avg = avg + mom * (v - avg).abs()`',
+    'heldout20.ln_permute_not_inverted': "PyTorch's output with its dims in the order (0, 3, 1, 2), .permute(0, 3, 1, 2)",
+    'heldout20.ln_no_grad_then_requires_grad': 'no gradient reaches the input at all',
+    'heldout20.ln_parameter_of_float': "raised AttributeError: 'float' object has no attribute 'detach', at `self.mult = nn.Parameter(1.)`",
+    'heldout20.ln_gram_row_sums': "Your v, made by your line `v = (d @ d.T).sum(1) / xf.shape[1]`, is the first of your tensors whose first number mixes values of several of LayerNorm's sets",
+    'heldout20.bn_update_only_with_grad': 'after a step under torch.no_grad() on x that does not require grad it is',
+    'heldout20.bn_eval_helper_shadows_eval': "your class defines its own eval, which replaces nn.Module's eval()",
+    'heldout20.bn_eval_not_centred': 'in eval mode it never subtracts the mean, it divides x itself',
+    'heldout20.bn_std_reuses_var_name': "its running variance follows the batch's (v + eps).sqrt(), its standard deviation with eps, not its variance",
+    'heldout20.in_stats_unsqueezed_twice': 'm, of shape (3, 6, 1, 1, 1, 1), was first made by your line `m = x.mean((2, 3), keepdim=True)[..., None, None]`',
+    'heldout20.in_in_place_without_grad': 'your line `return x.sub_(m).div_((v + self.eps).sqrt()) * self.mults + self.adds` changes x in place',
+    'heldout20.in_functional_positional': 'F.instance_norm takes (input, running_mean=None, running_var=None, weight=None, bias=None',
+    'heldout20.in_data_dependent_init': 'a second call, after an optimiser step, leaves it alone, so its values come from the first batch it sees',
+    'heldout20.gn_loop_over_channels_per_group': "takes x's channels 0–1, then 2–3, where GroupNorm's 4 groups are channels 0–1, 2–3, 4–5, 6–7",
+    'heldout20.gn_eval_stats_no_grad': 'in eval mode its output is right, but its gradient with respect to the input is not',
+    'heldout20.gn_ellipsis_slice': "takes x's columns 0–2, then 3, where GroupNorm's 2 groups are channels 0–2, 3–5",
+    'heldout20.gn_stats_of_previous_group': "Yours are all in another of GroupNorm's sets (item 0, channel 3's), not in its own",
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
