@@ -856,7 +856,7 @@ class VarFixedMomBN(MyBatchNorm):
             self.vars.lerp_(v * n / (n - 1), 0.1)                       # the variance ignores mom
 
 GENERALIZE = [  # (checker, wrong answer, words its message must contain, words it must not)
-    (check_groupnorm, TwoGroupsGN, ["GroupNorm(4, 8)", "it makes 2 groups of 4 channels", "use the groups it is given"], ["swapped"]),
+    (check_groupnorm, TwoGroupsGN, ["GroupNorm(8, 8)", "it makes 2 groups of 4 channels", "use the groups it is given"], ["swapped"]),
     (check_instancenorm, ZerosOutIN, ["its output is float32", "for float64 input", "it must have the input's shape and dtype"], []),
     (check_ewma, ewma_closed_form, ["200 float32 values at mom 0.5", "NaN"], []),
     (check_groupnorm, ScaleBeforeViewGN, ["raised RuntimeError", "at `return (self.norm(xg, *self.stats(xg)) * self.mults + self.adds).view(x.shape)"], ["keepdim"]),
