@@ -276,7 +276,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout14.gn_cpg_operands_swapped': "its output differs from GroupNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2, 3,",
     'heldout15.ewma_truthiness_sentinel': 'on 8 float64 values [0.0, -2.0, 1.0, -2.0, …] at mom 0.3 its output differs from the',
     'heldout15.ewma_return_inside_loop': 'a single number; return the average after every value; its 1 outputs are the running',
-    'heldout15.ewma_mom_convention_guess': 'on 8 values at mom 0.8, the newest value gets weight 0.2, not mom = 0.8',
+    'heldout15.ewma_mom_convention_guess': 'at mom 0.8 and 0.3, the newest value gets weight 0.2, not mom = 0.8',
     'heldout15.ewma_first_step_flag_off_by_one': 'it is not an average: for a stream of all 1s it returns [0.3, 1.0, 1.0, 1.0, …]; its last',
     'heldout15.ln_count_cached_first_call': "after a call on input of shape (3, 6, 2, 4), the same layer's output for input of shape",
     'heldout15.ln_numpy_ddof': 'LNNumpyDdof(x) in training mode, x of shape (3, 6, 2, 4) raised TypeError: var() received',
