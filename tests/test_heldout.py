@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -394,6 +394,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout20.gn_eval_stats_no_grad': 'in eval mode its output is right, but its gradient with respect to the input is not',
     'heldout20.gn_ellipsis_slice': "takes x's columns 0–2, then 3, where GroupNorm's 2 groups are channels 0–2, 3–5",
     'heldout20.gn_stats_of_previous_group': "Yours are all in another of GroupNorm's sets (item 0, channel 3's), not in its own",
+    'heldout21.ewma_paren_closed_late': 'your line `avg = avg * (1 - mom + v * mom)`',
+    'heldout21.ewma_deviations_not_restored': 'on 8 values at mom 0.3, it is not an average: for a stream of all 1s it returns [0.0,',
+    'heldout21.ewma_window_mom': 'on 8 values at mom 0.8, each output is its own value',
+    'heldout21.ewma_caret_power': 'raised NotImplementedError: "bitwise_xor_cpu" not implemented for \'Float\', at `w = mom * (1 - mom) ^ age`',
+    'heldout21.ln_var_paren_slip': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout21.ln_item_loop_from_one': 'Your output is first made by your line `return out * self.mult + self.add`',
+    'heldout21.ln_forward_missing_self': 'your line `def forward(x):` defines forward',
+    'heldout21.ln_eps_capped': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout21.bn_buffers_expanded': "self.means was last set by your line `self.register_buffer('means', torch.zeros(1, 1, 1, 1).expand(1, nf, 1, 1))`",
+    'heldout21.bn_train_override_resets': 'switching it to eval mode (layer.eval() calls layer.train(False)) changes its running statistics',
+    'heldout21.bn_sums_var_missing_n': 'your line `self.vars.lerp_((s2 - s1 ** 2) / (k - 1), self.mom)`',
+    'heldout21.bn_eval_params_data': 'your line `return xn * self.mults.data + self.adds.data`',
+    'heldout21.in_var_minus_mean_squared': 'that line takes the square root of your v, made by your line `v = ((x - m) ** 2).mean((2, 3), keepdim=True) - m ** 2`, which has negative values',
+    'heldout21.in_strided_stats': "Your m, made by your line `m = xs.mean((2, 3), keepdim=True)`, depends on only 2 of x's values (rows [0], columns [0, 2])",
+    'heldout21.in_leftover_running_update': "your line `self.register_buffer('means', torch.zeros(1, nf, 1, 1))`",
+    'heldout21.in_eps_in_count': 'Your output is first made by your line `return (x - m) / v.sqrt() * self.mults + self.adds`',
+    'heldout21.gn_block_ones_not_averaged': 'that line takes the square root of your v, made by your line `v = gs - gm ** 2`, which has negative values',
+    'heldout21.gn_tensor_split_sizes': 'Your m, made by your line `m = xs.mean((1, 2, 3), keepdim=True)`',
+    'heldout21.gn_group_list_in_init': 'your line `self.outs.append(self.norm_piece(x[:, sl]) * self.mults[sl] + self.adds[sl])` keeps self.outs from the call before',
+    'heldout21.gn_eval_pools_batch': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
