@@ -45,8 +45,7 @@ def _try(f, *args):  # f(*args), or None if it raises
 def _reach(t, x): return _try(lambda: torch.autograd.grad(t.flatten()[0], x, retain_graph=True, allow_unused=True)[0]) if t.requires_grad and t.numel() else None   # the gradient of `t`'s first number with respect to `x`: which values of x it depends on; None where autograd cannot say
 def _value(expr, names): return _try(eval, expr, {'__builtins__': {}}, dict(names))   # the value of `expr` — a name, self.attribute or a subscript of one, without calls — in the frame whose local `names` are given; None if it has none
 def _traced(m, x):  # `m(x)`, followed line by line in your own code: [(your line, name, value, in place, {name: number} on that line as it starts, whether it requires grad, the tensor itself)] for each tensor or number a line makes or changes, self.attr and a list's last tensor among them
-    _traced.ran = ran = set(); seen, out, theirs, text = {}, [], (sys.prefix, sys.base_prefix, os.path.dirname(layernorm.__file__), _call.__code__.co_filename), lambda f: linecache.getline(f.f_code.co_filename, f.f_lineno).split('#')[0].strip()   # theirs: where PyTorch, Python, the series and the checkers live
-    num = lambda v: type(v) in (int, float) or isinstance(v, (tuple, range)) and all(type(i) is int for i in v)   # a number, or a tuple of whole numbers (a shape, dims)
+    _traced.ran = ran = set(); seen, out, theirs, text = {}, [], (sys.prefix, sys.base_prefix, os.path.dirname(layernorm.__file__), _call.__code__.co_filename), lambda f: linecache.getline(f.f_code.co_filename, f.f_lineno).split('#')[0].strip(); num = lambda v: type(v) in (int, float) or isinstance(v, (tuple, range)) and all(type(i) is int for i in v)   # theirs: where PyTorch, Python, the series and the checkers live; num: a number, or a tuple of whole numbers (a shape, dims)
     val, key = lambda v: v[-1] if type(v) is list and v and isinstance(v[-1], torch.Tensor) else v if isinstance(v, torch.Tensor) else torch.tensor(v, dtype=torch.float64) if num(v) else None, lambda v, t: ('number', v) if num(v) else (id(t), t._version, t.detach().double().sum().item(), len(v) if type(v) is list else 0)
     def follow(f, event, arg):
         s = f.f_locals.get('self'); ran.add((f.f_code.co_filename, f.f_lineno)); now = {k: (v, t) for k, v in [((f, k), v) for k, v in f.f_locals.items()] + [(f'self.{a}', v) for a, v in (vars(s) | vars(s).get('_parameters', {}) | vars(s).get('_buffers', {}) if isinstance(s, nn.Module) else {}).items()] if (t := val(v)) is not None}
@@ -69,6 +68,7 @@ def _not_done(check):  # make `check` print 'not done yet' and return False whil
         except NotImplementedError as e:
             if 'missing the required "forward"' in str(e): raise AssertionError(f"{_name(answer)} has no forward method, so calling it runs nn.Module's, which raises NotImplementedError: define def forward(self, x) (is it spelt forward?)") from None
             return print(f"not done yet: {_name(answer)} still raises NotImplementedError{f' ({e})' if str(e) else ''}; write it, then run this cell again") or False
+        except Exception as e: raise e if isinstance(e, AssertionError) else AssertionError(f"{_name(answer)}: the checker could not finish; its own code raised {type(e).__name__}: {e}, on what your code gave it")   # a checker's own failure, never a crash
     return functools.wraps(check)(run)
 
 # %% ../nbs/09_exercises.ipynb #ba62544d
