@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -414,6 +414,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout21.gn_tensor_split_sizes': 'Your m, made by your line `m = xs.mean((1, 2, 3), keepdim=True)`',
     'heldout21.gn_group_list_in_init': 'your line `self.outs.append(self.norm_piece(x[:, sl]) * self.mults[sl] + self.adds[sl])` keeps self.outs from the call before',
     'heldout21.gn_eval_pools_batch': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
+    'heldout22.ewma_two_half_steps': 'on 8 values at mom 0.3 and 0.8, the newest value gets weight 0.277, not mom = 0.3. On',
+    'heldout22.ewma_cumsum_rescaled': 'on 200 float32 values at mom 0.5 its output has NaN from position 128 on ([nan, nan, nan,',
+    'heldout22.ewma_zero_as_missing': 'they are the running averages of the values without value 0 (0)',
+    'heldout22.ewma_decay_after_add': 'on 8 values at mom 0.3, each step computes avg = (1 − mom) · avg + (mom · (1 − mom)) ·',
+    'heldout22.ln_count_height_squared': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout22.ln_bessel_for_small_items': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout22.ln_in_place_without_grad': 'your line `xc = x - m if x.requires_grad else x.sub_(m)`',
+    'heldout22.ln_return_in_training_branch': 'in eval mode its output is a NoneType for float64 input of shape (3, 6, 2, 4): its forward returns',
+    'heldout22.bn_mean_detached_for_buffer': 'Your m, made by your line `m = x.mean((0, 2, 3), keepdim=True).detach()`',
+    'heldout22.bn_shared_init_slices': 'two layers built separately share their means, the same memory',
+    'heldout22.bn_eval_big_batch_stats': "in eval mode, fresh from its constructor, on input of shape (5, 4, 2, 3) its output differs from PyTorch's",
+    'heldout22.bn_var_buffer_typo': "BNVarBufferTypo(x) in eval mode, x of shape (3, 6, 2, 4) raised AttributeError: 'BNVarBufferTypo'",
+    'heldout22.in_affine_loop_index_shifted': 'Your output is first made by your line `return torch.stack(outs, 1)`',
+    'heldout22.in_skips_tiny_images': "your line `if x.shape[2] * x.shape[3] < 8:` depends on the input's size",
+    'heldout22.in_unbias_count_per_item': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout22.in_eval_without_eps': 'Your output is first made by your line `return (x - m) / x.var((2, 3), keepdim=True, correction=0).sqrt() * self.mults + self.adds`',
+    'heldout22.gn_groups_last_axis': 'Your xg, made by your line `xg = x.reshape(x.shape[0], -1, self.groups)`',
+    'heldout22.gn_return_inside_loop': 'is inside your loop, so it ends forward from inside the loop',
+    'heldout22.gn_var_sum_of_channel_vars': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout22.gn_grouped_shape_cached': 'your line `self.gshape = (x.shape[0], self.groups, -1)`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
