@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -371,7 +371,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout19.in_nested_list_aliasing': "its output is the same for every item of the batch: each of the 3 items gets item 2's",
     'heldout19.in_stats_float32': 'Your xf, made by your line `xf = x.float()`, is float32, though the input is float64',
     'heldout19.gn_group_loop_plus_equals': 'it adds the input to the normalised values: its output is (x + normalised) * mults + adds',
-    'heldout19.gn_groups_overwritten_in_forward': 'your line `self.groups = c // self.groups` keeps self.groups from the call before',
+    'heldout19.gn_groups_overwritten_in_forward': 'your line `self.groups = c // self.groups` keeps self.groups',
     'heldout19.gn_slices_generator_reused': 'Your loop `for sl, (m, v) in zip(slices, stats):` runs its body no times.',
     'heldout19.gn_super_init_with_args': 'raised TypeError: GNSuperInitWithArgs.__init__() takes 1 positional argument but 3 were given, at `super().__init__(nf, eps)`',
     'heldout20.ewma_gap_expanded': 'the last output depends only on values [7] (weights [0.3])',
@@ -412,7 +412,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout21.in_eps_in_count': 'Your output is first made by your line `return (x - m) / v.sqrt() * self.mults + self.adds`',
     'heldout21.gn_block_ones_not_averaged': 'that line takes the square root of your v, made by your line `v = gs - gm ** 2`, which has negative values',
     'heldout21.gn_tensor_split_sizes': 'Your m, made by your line `m = xs.mean((1, 2, 3), keepdim=True)`',
-    'heldout21.gn_group_list_in_init': 'your line `self.outs.append(self.norm_piece(x[:, sl]) * self.mults[sl] + self.adds[sl])` keeps self.outs from the call before',
+    'heldout21.gn_group_list_in_init': 'your line `self.outs.append(self.norm_piece(x[:, sl]) * self.mults[sl] + self.adds[sl])` keeps self.outs',
     'heldout21.gn_eval_pools_batch': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
     'heldout22.ewma_two_half_steps': 'on 8 values at mom 0.3 and 0.8, the newest value gets weight 0.277, not mom = 0.3. On',
     'heldout22.ewma_cumsum_rescaled': 'on 200 float32 values at mom 0.5 its output has NaN from position 128 on ([nan, nan, nan,',
@@ -434,6 +434,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout22.gn_return_inside_loop': 'is inside your loop, so it ends forward from inside the loop',
     'heldout22.gn_var_sum_of_channel_vars': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
     'heldout22.gn_grouped_shape_cached': 'your line `self.gshape = (x.shape[0], self.groups, -1)`',
+    'heldout23.ewma_mom_capped_half': 'on 8 values at mom 0.8 and 0.3, the newest value gets weight 0.5, not mom = 0.8. On',
+    'heldout23.ewma_hybrid_step': 'on 8 values at mom 0.3, each step computes avg = 0.4 · avg + mom · value (at mom 0.3: 0.4',
+    'heldout23.ewma_squeezed_input': 'invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in',
+    'heldout23.ewma_lerp_from_previous_value': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 0.3 ×',
+    'heldout23.ln_stats_from_first_item': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout23.ln_skips_single_item': 'Your output is first made by your line `return x * self.mult + self.add`',
+    'heldout23.ln_var_mean_of_channel_vars': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout23.ln_bessel_undone_on_std': 'Your output is first made by your line `return (x - m) / (s ** 2 + self.eps).sqrt() * self.mult + self.add`',
+    'heldout23.bn_mean_scaled_in_place': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout23.bn_bessel_count_missing_width': 'your line `self.vars.lerp_(v * n / (n - 1), self.mom)`',
+    'heldout23.bn_flat_rows_without_permute': 'Your rows, made by your line `rows = x.reshape(-1, x.shape[1])`',
+    'heldout23.bn_mom_annealed': "its running mean moves [0.2, 0.18, 0.162] of the way to the batch's at steps 1, 2 and 3",
+    'heldout23.in_count_h_plus_w': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout23.in_stats_in_half': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout23.in_var_floored_at_eps': 'Your output is first made by your line `return (x - m) / v.clamp(min=self.eps).sqrt() * self.mults + self.adds`',
+    'heldout23.in_stats_of_channel_zero': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout23.gn_eval_running_stats': 'in eval mode its output depends on the training calls before it',
+    'heldout23.gn_var_mean_of_channel_vars': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout23.gn_group_mean_channel_std': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout23.gn_skips_one_channel_groups': 'Your output is first made by your line `return x * self.mults + self.adds`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
