@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -208,7 +208,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout11.bn_bessel_at_eval': 'its running statistics are wrong: its running variance is the biased one; PyTorch keeps',
     'heldout11.in_std_squared_back': 'autograd finds SqrtBackward0 returning NaN first, in the backward of your line `std = x.var((2, 3), keepdim=True, correction=0).sqrt()`',
     'heldout11.in_squeezed_output': 'its dims of size 1 dropped, as .squeeze() does',
-    'heldout11.in_normalised_inside_loop': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2,",
+    'heldout11.in_normalised_inside_loop': 'wrong sets: its output at item 0, channel 0, row 0, column 1 depends on its own value and on 1 other values (item 0, channel 0)',
     'heldout11.in_addcmul_args_order': 'its output is wrong: it multiplies the normalised values by 1 and adds mults · adds,',
     'heldout11.gn_divides_saved_in_place': 'your line `xc /= (v + self.eps).sqrt()` changes xc in place',
     'heldout11.gn_one_group_shortcut': 'built as GroupNorm(1, 4, 1e-05), on float32 input of shape (2, 4, 3, 5): its output is',
@@ -454,6 +454,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout23.gn_var_mean_of_channel_vars': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
     'heldout23.gn_group_mean_channel_std': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
     'heldout23.gn_skips_one_channel_groups': 'Your output is first made by your line `return x * self.mults + self.adds`',
+    'heldout24.ewma_smoothed_twice': 'on 8 values at mom 0.3, the newest value gets weights [0.09, 0.09, 0.09, 0.09, …], not',
+    'heldout24.ewma_input_presmoothed': 'on 8 values at mom 0.3, the newest value gets weights [0.15, 0.15, 0.15, 0.15, …], not',
+    'heldout24.ewma_written_into_input': 'they became [3.0, 2.4, 2.88, 2.316, 3.1212, 4.8848, …]; start from avg =',
+    'heldout24.ewma_start_mean_of_two': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 0.65',
+    'heldout24.ln_eval_drops_eps': 'Your output is first made by your line `return (x - m) / (v + eps).sqrt() * self.mult + self.add`',
+    'heldout24.ln_eval_whole_batch': 'Your m, made by your line `m = x.mean(dims, keepdim=True)`',
+    'heldout24.ln_var_dims_missing_width': 'divides by the root of the mean over dims (1, 2) (channels and height) of the squared deviations',
+    'heldout24.ln_normalised_clipped': 'Your output is first made by your line `return xn * self.mult + self.add`',
+    'heldout24.bn_running_var_from_mean': "its running variance follows the batch's mean, not its variance",
+    'heldout24.bn_running_std_averaged': 'your line `self.vars.copy_(s ** 2)`',
+    'heldout24.bn_running_mean_no_decay': 'your line `self.means += self.mom * m`',
+    'heldout24.bn_running_loop_from_one': 'your line `self.means[0, c].lerp_(m[0, c], self.mom)`',
+    'heldout24.in_count_numel_over_channels': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout24.in_median_centre': 'is your m = [-1.6591, -0.7951, -0.5964, -0.1204, …], made by your line `m = x.flatten(2).median(-1).values[..., None, None]`',
+    'heldout24.in_unbiased_in_eval': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout24.in_border_trimmed': 'your line `m = inner.mean((2, 3), keepdim=True)`',
+    'heldout24.gn_eval_detached_input': 'Your x, made by your line `x = x.detach()`',
+    'heldout24.gn_eps_per_channel': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
+    'heldout24.gn_stats_of_groups_first_channel': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout24.gn_cpg_from_batch_size': 'your line `n, c, h, w = x.shape`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
