@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -474,6 +474,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout24.gn_eps_per_channel': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
     'heldout24.gn_stats_of_groups_first_channel': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
     'heldout24.gn_cpg_from_batch_size': 'your line `n, c, h, w = x.shape`',
+    'heldout25.ewma_weight_tensor_float32': 'its float64 output is only as accurate as float32',
+    'heldout25.ewma_alpha_from_span': 'on 8 values at mom 0.3 and 0.8, the newest value gets weight 1.54, not mom = 0.3. On',
+    'heldout25.ewma_append_before_update': 'on 8 values at mom 0.3 and 0.8, each output is the average before its own value was',
+    'heldout25.ewma_window_of_fifty': 'on the first 54 of 200 float32 values at mom 0.1, the last output depends only on values',
+    'heldout25.ln_batch_mean_item_var': 'Your m, made by your line `m = x.mean()`',
+    'heldout25.ln_eval_reuses_train_stats': 'in eval mode its output depends on the training calls before it: after one, on other input, its',
+    'heldout25.ln_midrange_centre': 'Your f, made by your line `f = x.flatten(1)`',
+    'heldout25.ln_var_in_half': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout25.bn_update_from_normalised': 'your line `self.means.lerp_(out.mean((0, 2, 3), keepdim=True), self.mom)`',
+    'heldout25.bn_updates_with_previous_batch': "its running mean is one step behind PyTorch's",
+    'heldout25.bn_eval_blends_batch': 'made by your line `m, v = self.means.lerp(m, self.mom), self.vars.lerp(v, self.mom)`',
+    'heldout25.bn_running_mean_from_sum': 'your line `self.means.lerp_(x.sum((0, 2, 3), keepdim=True), self.mom)`',
+    'heldout25.in_floor_divide_mean': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout25.in_var_uncentred': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout25.in_eval_skips_affine': 'Your output is first made by your line `xn = (x - m) / (v + self.eps).sqrt()`',
+    'heldout25.in_var_over_batch_too': 'Your v, made by your line `v = ((x - m) ** 2).mean((0, 2, 3), keepdim=True)`',
+    'heldout25.gn_group_mean_channel_var': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout25.gn_scaled_by_max_deviation': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
+    'heldout25.gn_eval_single_group': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
+    'heldout25.gn_adds_before_norm': 'it adds adds to the input before normalising',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
