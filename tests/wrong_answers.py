@@ -747,7 +747,7 @@ class EvalBatchOneBN(MyBatchNorm):                                      # eval m
 MISTAKES += [
     (check_batchnorm, EvalBatchOneBN, ["built as BatchNorm(8, 0.3, 0.001), on float64 input of shape (1, 8, 3, 3)", "in eval mode it still normalises with the batch's own statistics"]),
     (check_layernorm, HalfSpreadLN, ["it divides each set by 2 × (v + eps)^0.5"]),
-    (check_layernorm, CappedSpreadLN, ["centred, but not of unit spread", "The smallest input tried", "yours gives", "Held:", "leaves the input unchanged", "each output depends on all the values of its set in LayerNorm, and on no others"]),
+    (check_layernorm, CappedSpreadLN, ["centred, but not of unit spread", "The smallest input tried", "yours gives", "Held on input of shape (3, 6, 2, 4):", "leaves the input unchanged", "each output depends on all the values of its set in LayerNorm, and on no others"]),
     (check_instancenorm, ClampedIN, ["its output differs from InstanceNorm's", "The smallest input tried"]),
 ]
 
