@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -385,7 +385,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout20.ln_permute_not_inverted': "PyTorch's output with its dims in the order (0, 3, 1, 2), .permute(0, 3, 1, 2)",
     'heldout20.ln_no_grad_then_requires_grad': 'no gradient reaches the input at all',
     'heldout20.ln_parameter_of_float': "raised AttributeError: 'float' object has no attribute 'detach', at `self.mult = nn.Parameter(1.)`",
-    'heldout20.ln_gram_row_sums': "Your v, made by your line `v = (d @ d.T).sum(1) / xf.shape[1]`, is the first of your tensors whose first number mixes values of several of LayerNorm's sets",
+    'heldout20.ln_gram_row_sums': "is the first of your tensors whose first number mixes values of several of LayerNorm's sets: it depends on 144 values, from 3 sets",
     'heldout20.bn_update_only_with_grad': 'after a step under torch.no_grad() on x that does not require grad it is',
     'heldout20.bn_eval_helper_shadows_eval': "your class defines its own eval, which replaces nn.Module's eval()",
     'heldout20.bn_eval_not_centred': 'in eval mode it never subtracts the mean, it divides x itself',
@@ -411,7 +411,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout21.bn_sums_var_missing_n': 'your line `self.vars.lerp_((s2 - s1 ** 2) / (k - 1), self.mom)`',
     'heldout21.bn_eval_params_data': 'your line `return xn * self.mults.data + self.adds.data`',
     'heldout21.in_var_minus_mean_squared': 'that line takes the square root of your v, made by your line `v = ((x - m) ** 2).mean((2, 3), keepdim=True) - m ** 2`, which has negative values',
-    'heldout21.in_strided_stats': "Your m, made by your line `m = xs.mean((2, 3), keepdim=True)`, depends on only 2 of x's values (rows [0], columns [0, 2])",
+    'heldout21.in_strided_stats': "xs was last set by your line `xs = x[:, :, ::2, ::2]`, depends on only 2 of x's values (rows [0], columns [0, 2])",
     'heldout21.in_leftover_running_update': "your line `self.register_buffer('means', torch.zeros(1, nf, 1, 1))`",
     'heldout21.in_eps_in_count': 'Your output is first made by your line `return (x - m) / v.sqrt() * self.mults + self.adds`',
     'heldout21.gn_block_ones_not_averaged': 'that line takes the square root of your v, made by your line `v = gs - gm ** 2`, which has negative values',
@@ -538,6 +538,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout27.gn_mults_repeat_not_interleave': 'your lines that use them: `mults = self.mults.view(1, self.groups, -1).repeat(1, 1, h * w)`',
     'heldout27.gn_output_transposed_back': "its channels are PyTorch's in the order [0, 3, 1, 4, 2, 5]",
     'heldout27.gn_half_for_float32': 'your line `xh = x.half() if x.dtype == torch.float32 else x`',
+    'heldout28.ewma_short_stream_plain_mean': 'on 3 float64 values at mom 0.3, it is the plain running mean (each value weighted equally)',
+    'heldout28.ewma_forward_backward': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 0.591',
+    'heldout28.ewma_deadband': 'It is output 0 unchanged: at value 1 (-0.09571, 0.00796 from the average before it) your average does not move',
+    'heldout28.ewma_warm_start_first_ten': 'run with avg = 0.1062 (the mean of values 0 to 9)',
+    'heldout28.ln_backward_n_minus_one': "it is PyTorch's with the term through the variance, −x̂·mean(g·x̂)/s × 1.021 = n/(n − 1)",
+    'heldout28.ln_eval_stats_without_grad': 'Your m, made by your line `m = x.mean((1, 2, 3), keepdim=True)`',
+    'heldout28.ln_eps_times_item_size': 'it adds eps = 4.8 to the variance (48 × eps), not the eps it was given (0.1)',
+    'heldout28.ln_eps_correction_after_normalising': 'The first of your tensors to hold NaN is your xn, made by your line `xn = (x - m) / v.sqrt()`',
+    'heldout28.bn_running_var_geometric': 'your line `self.vars.copy_(torch.exp(torch.lerp(self.vars.log(), (v * n / (n - 1)).log(), self.mom)))`',
+    'heldout28.bn_updates_every_other_step': "its running statistics are wrong: its running mean moves [0.2, 0.0, 0.2] of the way to the batch's",
+    'heldout28.bn_running_from_first_item': 'm was last set by your line `super().update(x0, x0.mean((0, 2, 3), keepdim=True)',
+    'heldout28.bn_running_mean_median': 'm was last set by your line `m, v = self.batch_stats(x)`',
+    'heldout28.in_float64_not_cast_back': 'your line `return (xd - m) / (v + self.eps).sqrt() * self.mults.double() + self.adds.double()`',
+    'heldout28.in_batch_of_one_whole': 'wrong axes: InstanceNorm averages over dims (2, 3) (height and width), your statistics together over dims (1, 2, 3)',
+    'heldout28.in_normalize_eps_as_min_norm': 'Your output is first made by your line `xn = F.normalize(d.flatten(2), dim=-1, eps=self.eps).view_as(x) * math.sqrt(h * w)`',
+    'heldout28.in_stats_reflect_padded': "xp was last set by your line `xp = F.pad(x, (1, 1, 1, 1), mode='reflect')`",
+    'heldout28.gn_group_mean_summed_channel_means': "the mean it subtracts is each set's sum divided by 8, not by the 24 values in the set",
+    'heldout28.gn_params_per_group_list': 'GNParamsPerGroupList.mults is a ParameterList, not one tensor',
+    'heldout28.gn_grouped_view_squeezed': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w).squeeze()`',
+    'heldout28.gn_eps_divided_by_groups': 'it adds eps = 0.05 to the variance (eps / 2), not the eps it was given (0.1)',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
