@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -517,7 +517,6 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout26.gn_scatter_mean_includes_zero': "as if 8 zeros were averaged in with the set's values",
     'heldout26.gn_bucketize_boundaries': 'Your gm, made by your line `gm = (x.mean((2, 3)) @ oh) / cnt`',
     'heldout26.gn_segment_lengths_one_item': 'lengths is (2,) holding [24, 24]',
-    'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
     'heldout27.ewma_first_then_stack_rest': 'stack expects a non-empty TensorList, at `return torch.cat([values[:1],',
     'heldout27.ewma_step_clamped': 'your line `avg = avg + (mom * (v - avg)).clamp(-1, 1)`',
     'heldout27.ewma_weight_compounds_with_step': 'on 8 values at mom 0.3, the newest value gets weights [0.3, 0.51, 0.657, 0.7599, …], not',
@@ -558,6 +557,27 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout28.gn_params_per_group_list': 'GNParamsPerGroupList.mults is a ParameterList, not one tensor',
     'heldout28.gn_grouped_view_squeezed': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w).squeeze()`',
     'heldout28.gn_eps_divided_by_groups': 'it adds eps = 0.05 to the variance (eps / 2), not the eps it was given (0.1)',
+    'heldout29.ewma_truncated_backprop': 'its outputs are right, but not their gradients',
+    'heldout29.ewma_avg_promoted_to_double': "keep the values' dtype, as the lesson's own ewma does; your line `return",
+    'heldout29.ewma_long_stream_float32': 'on 200 float64 values at mom 0.1 its float64 output is only as accurate as float32',
+    'heldout29.ewma_start_as_item': "where the EWMA's is 3.96862; your line `avg, out = values[0].item(), []` takes values out of the graph",
+    'heldout29.ln_no_eps_in_float64': 'Your output is first made by your line `return (x - m) / (v + eps).sqrt() * self.mult + self.add`',
+    'heldout29.ln_backward_without_eps': 'one number for each set = √((v + eps) / v): eps is left out of it',
+    'heldout29.ln_zero_var_early_return': 'Its whole output is then x × mult + add: nothing is normalised. For that input your line `return x * self.mult + self.add` runs',
+    'heldout29.ln_normalized_shape_from_first_call': 'Given normalized_shape=[6, 2, 4], expected input with shape [*, 6, 2, 4], but got input',
+    'heldout29.bn_eval_caches_normaliser': 'it is the output of its first eval call, as if it still normalised with the running statistics it had then',
+    'heldout29.bn_frozen_after_eval': 'that step left it as it was, where the training steps before the eval call moved it',
+    'heldout29.bn_bessel_skipped_for_large_counts': "for input of shape (2, 4, 3, 5) (built as BatchNorm(6, 0.2, 0.1) for input of shape (3, 6, 2, 4), they are PyTorch's): its running statistics are wrong: its running variance is the biased one",
+    'heldout29.bn_train_var_detached': 'Your batch_stats(…)[1], made by your line `return m, v.detach()`',
+    'heldout29.in_backward_no_projection': 'its variance carries no gradient, though its mean does (under torch.no_grad() or detached); PyTorch',
+    'heldout29.in_mults_folded_into_std': 'Your output is first made by your line `return (x - m) / (v / self.mults ** 2 + self.eps).sqrt() + self.adds`',
+    'heldout29.in_eval_params_detached': 'your line `mults, adds = (self.mults, self.adds) if self.training else (self.mults.detach(), self.adds.detach())`',
+    'heldout29.in_odd_batch_chunk_dropped': 'your line `return torch.cat(outs) * self.mults + self.adds`',
+    'heldout29.gn_backward_per_channel': "it is PyTorch's formula with the means of g and g·x̂ over dims (2, 3) (height and width)",
+    'heldout29.gn_eps_sqrt_split': 'Your xg, made by your line `xg = x.view(x.shape[0], self.groups, -1)`',
+    'heldout29.gn_one_channel_groups_instance_norm': 'Your output is first made by your line `return F.instance_norm(x, eps=self.eps)`',
+    'heldout29.gn_stats_preallocated_default_dtype': 'its float64 output is only as accurate as float32',
+    'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
