@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -577,6 +577,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout29.gn_eps_sqrt_split': 'Your xg, made by your line `xg = x.view(x.shape[0], self.groups, -1)`',
     'heldout29.gn_one_channel_groups_instance_norm': 'Your output is first made by your line `return F.instance_norm(x, eps=self.eps)`',
     'heldout29.gn_stats_preallocated_default_dtype': 'its float64 output is only as accurate as float32',
+    'heldout30.ewma_avg_detached_each_step': 'your line `avg = torch.lerp(avg.detach(), v, mom)`',
+    'heldout30.ewma_long_stream_no_grad': 'its output carries no gradient back to the values, though on the streams before it did',
+    'heldout30.ewma_custom_backward_carry_mom': 'its outputs are right, but not their gradients',
+    'heldout30.ewma_seed_mean_of_window': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 0.533',
+    'heldout30.ln_backward_mult_grad_from_input': "= Σ g·x, the input, where PyTorch's is Σ g·x̂",
+    'heldout30.ln_eval_float32_fast_path': 'in eval mode its float64 output is only as accurate as float32',
+    'heldout30.ln_zero_var_where_zero': 'in that set it is 0: no gradient reaches those values',
+    'heldout30.ln_affine_buffers_requiring_grad': 'LNAffineBuffersRequiringGrad.mult is a buffer, not a parameter',
+    'heldout30.bn_backward_means_per_item': "it is PyTorch's formula with the means of g and g·x̂ over dims (2, 3) (height and width), where BatchNorm's are over its own sets",
+    'heldout30.bn_bessel_floor_divided': 'your line `self.vars.lerp_(self.unbias(v, n), self.mom)`',
+    'heldout30.bn_momentum_capped': "its running mean moves 0.2 of the way to each batch's, not mom = 0.3",
+    'heldout30.bn_bessel_count_assumes_square': "n / (n − 1) with n = 12, where PyTorch's n is batch × height × width = 24",
+    'heldout30.in_functional_input_stats_training_only': 'INFunctionalInputStatsTrainingOnly(x) in eval mode, built as InstanceNorm(6, 0.1), on',
+    'heldout30.in_stats_subsampled_large_images': 's was last set by your line `s = x[:, :, ::2, ::2] if x.shape[2] * x.shape[3] > 16 else x`',
+    'heldout30.in_scalar_adds': 'nn.Parameter(torch.zeros(6, 1,',
+    'heldout30.in_var_shifted_uncorrected': 'd was last set by your line `d = x - x[:, :, :1, :1]`',
+    'heldout30.gn_backward_mults_grad_per_group': "each channel has the sum of PyTorch's over the 3 channels of its group",
+    'heldout30.gn_adds_sized_by_groups': 'nn.Parameter(torch.zeros(6, 1,',
+    'heldout30.gn_constant_group_skipped': 'For that input your line `continue` runs, which does not for an ordinary input',
+    'heldout30.gn_prescaled_by_abs_max': 'then your line `xg = xg / xg.abs().amax(-1, keepdim=True)` changes it',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
