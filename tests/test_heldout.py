@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -13,7 +13,11 @@ def checker(s, entry):
 
 RELABELLED = {  # entries whose writer's label the series does not share, and why
     'heldout26.ewma_out_zeros_default_dtype': "right: it returns float32 averages for a float64 stream, as the lesson's own ewma does (04 works in float32)",
-    'heldout27.ln_nested_means_hypot': "wrong: its gradient is NaN where a whole item is constant (v.sqrt() at v = 0), where F.layer_norm's is finite"}
+    'heldout27.ln_nested_means_hypot': "wrong: its gradient is NaN where a whole item is constant (v.sqrt() at v = 0), where F.layer_norm's is finite",
+    'heldout31.ewma_skip_when_equal': "right: its outputs are the EWMA's; its gradients differ only where a value equals the average exactly, a tie where two right answers of earlier sets (heldout12.ewma_logcumsumexp, heldout15.ewma_relu_rnn_shifted) differ too",
+    'heldout31.bn_extra_batch_counter_buffer': "right: a num_batches_tracked buffer, as nn.BatchNorm2d itself keeps; every number it computes is PyTorch's",
+    'heldout31.in_pytorch_name_aliases': "right: weight and bias as second names for mults and adds (its state_dict holds them twice); every number it computes is PyTorch's",
+    'heldout31.gn_group_index_buffer': "right: a helper buffer in its state_dict; every number it computes is PyTorch's"}
 ENTRIES = [(s.__name__, e[0], checker(s, e), e[2] if len(e) == 4 else e[1], group) for s in SETS for group in ("WRONG", "RIGHT") for e in getattr(s, group)]
 def label(where, name, group): return RELABELLED.get(f"{where}.{name}", group).split(":")[0].upper()   # WRONG or RIGHT
 WRONG, RIGHT = ([e[:4] for e in ENTRIES if label(e[0], e[1], e[4]) == group] for group in ("WRONG", "RIGHT"))
@@ -597,6 +601,22 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout30.gn_adds_sized_by_groups': 'nn.Parameter(torch.zeros(6, 1,',
     'heldout30.gn_constant_group_skipped': 'For that input your line `continue` runs, which does not for an ordinary input',
     'heldout30.gn_prescaled_by_abs_max': 'then your line `xg = xg / xg.abs().amax(-1, keepdim=True)` changes it',
+    'heldout31.ewma_mom_floored': 'on 8 values at mom 0.1 and 0.3, the newest value gets weight 0.2, not mom = 0.1. On',
+    'heldout31.ewma_reseeded_every_100': 'on the first 104 of 200 float32 values at mom 0.5, the last output depends only on values',
+    'heldout31.ewma_grad_clipped_hook': 'your line `out.register_hook(lambda g: g.clamp(-1, 1))` changes gradients as they pass',
+    'heldout31.ln_unbias_undone_with_batch_count': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
+    'heldout31.ln_backward_means_over_batch': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's",
+    'heldout31.ln_eps_registered_buffer': 'for input whose first set of values (those LayerNorm normalises item 0, channel 0 with) are all',
+    'heldout31.ln_mult_before_centring': 'Your output is first made by your line `return (x * self.mult - m) / (v + self.eps).sqrt() + self.add`',
+    'heldout31.bn_backward_unbiased_var': 'it divides by the root of the unbiased variance',
+    'heldout31.bn_running_from_two_images': 'your line `self.means.lerp_(m, self.mom)`',
+    'heldout31.bn_running_stats_promoted_to_double': 'its output is float64 for float32 input; after that training call its means is float64',
+    'heldout31.in_backward_mults_grad_first_item': "= Σ g·x̂ over item 0 only, where PyTorch's is Σ g·x̂",
+    'heldout31.in_bessel_for_small_images': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout31.in_chunked_mults_no_offset': 'Your output is first made by your line `return torch.cat(outs, 1)`',
+    'heldout31.gn_backward_mults_grad_unscaled': "its output is right, but the gradient of mults is [2.2711, -2.0602, -4.5102, -7.2397, …], PyTorch's",
+    'heldout31.gn_backward_means_over_item': "it is PyTorch's formula with the means of g and g·x̂ over dims (1, 2, 3)",
+    'heldout31.gn_var_of_channel_averaged_image': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
