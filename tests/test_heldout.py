@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -141,7 +141,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout7.gn_loop_slice_width_groups': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
     'heldout7.gn_var_dims_missing_channel': "its output is wrong: it subtracts the mean over GroupNorm's sets, and divides by the",
     'heldout7.gn_nhwc_unpack': "raised RuntimeError: shape '[1, 8, 0, 8, 3]' is invalid for input of size 72, at `xg = x.view(n, self.groups, c // self.groups, h, w)`, where x is (1, 8, 3, 3), n is 1, self.groups is 8, c is 3, h is 8, w is 3; n, c, h and w were last set by your line `n, h, w, c = x.shape`",
-    'heldout7.gn_functional_eps_dropped': 'its output is wrong: it adds eps = 1e-05 to the variance, not the eps it was given',
+    'heldout7.gn_functional_eps_dropped': 'its output is wrong: it adds eps = 1e-05 to the variance (the default), not the eps it was given',
     'heldout8.ewma_conv1d_kernel_not_flipped': 'the newest value gets weights [0.0247, 0.0247, 0.0247, 0.0247, …], not mom = 0.3; its',
     'heldout8.ewma_halfway': 'the newest value gets weight 0.5 whatever mom it is given (0.3, 0.8): it ignores the',
     'heldout8.ewma_matmul_transposed': 'an output depends on values that come after it: output 0 is 1 × value 0 + 0.7 × value 1 +',
@@ -334,7 +334,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout17.bn_bessel_skipped_for_one_item': 'built as BatchNorm(8, 0.3, 0.001) for input of shape (1, 8, 3, 3) (built as BatchNorm(6,',
     'heldout17.bn_eval_eps_outside_sqrt': 'in eval mode eps is added outside the square root, v.sqrt() + eps; add it to the variance',
     'heldout17.bn_eval_in_place_eps': 'its running statistics change in eval mode (your line `v += self.eps` changes vars):',
-    'heldout17.in_functional_eps_as_momentum': 'its output is wrong: it adds eps = 1e-05 to the variance, not the eps it was given (0.1).',
+    'heldout17.in_functional_eps_as_momentum': 'its output is wrong: it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.1).',
     'heldout17.in_out_preallocated_default_dtype': 'its output is float32 of shape (3, 6, 2, 4) for float64 input of shape (3, 6, 2, 4): it',
     'heldout17.in_layer_norm_shape_reversed': 'input of shape (3, 6, 2, 4), raised',
     'heldout17.in_var_dims_from_batchnorm': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and',
@@ -564,7 +564,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout29.ewma_truncated_backprop': 'its outputs are right, but not their gradients',
     'heldout29.ewma_avg_promoted_to_double': "keep the values' dtype, as the lesson's own ewma does; your line `return",
     'heldout29.ewma_long_stream_float32': 'on 200 float64 values at mom 0.1 its float64 output is only as accurate as float32',
-    'heldout29.ewma_start_as_item': "where the EWMA's is 3.96862; your line `avg, out = values[0].item(), []` takes values out of the graph",
+    'heldout29.ewma_start_as_item': 'your line `avg, out = values[0].item(), []` takes values out of the graph',
     'heldout29.ln_no_eps_in_float64': 'Your output is first made by your line `return (x - m) / (v + eps).sqrt() * self.mult + self.add`',
     'heldout29.ln_backward_without_eps': 'one number for each set = √((v + eps) / v): eps is left out of it',
     'heldout29.ln_zero_var_early_return': 'Its whole output is then x × mult + add: nothing is normalised. For that input your line `return x * self.mult + self.add` runs',
@@ -617,6 +617,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout31.gn_backward_mults_grad_unscaled': "its output is right, but the gradient of mults is [2.2711, -2.0602, -4.5102, -7.2397, …], PyTorch's",
     'heldout31.gn_backward_means_over_item': "it is PyTorch's formula with the means of g and g·x̂ over dims (1, 2, 3)",
     'heldout31.gn_var_of_channel_averaged_image': 'Your xg, made by your line `xg = x.view(n, self.groups, c // self.groups, h, w)`',
+    'heldout32.ewma_backward_filters_forward': 'your backward runs forward in time, giving each value the gradients of the outputs before it',
+    'heldout32.ewma_history_detached': 'your line `return torch.cat([out[:-1].detach(), out[-1:]])`',
+    'heldout32.ewma_float32_math_cast_back': 'Your v32, made by your line `v32 = values.float()`',
+    'heldout32.ewma_negatives_skipped': 'at every negative value, and moves at every other. The conditions in your code: `if v >= 0:`',
+    'heldout32.ln_stats_cached_by_shape': 'your line `self._cache[key] = (x.mean((1, 2, 3), keepdim=True).detach(),`',
+    'heldout32.ln_backward_add_grad_averaged': "1 over the number of items: a mean where PyTorch's sums",
+    'heldout32.ln_backward_mult_grad_uncentred': '= Σ g·x/s, the input divided by s = (v + eps).sqrt() but not centred',
+    'heldout32.ln_median_centred': 'is your med = [-0.2282, 0.4023, 0.5536], made by your line `med = x.flatten(1).median(1).values.view(-1, 1, 1, 1)`',
+    'heldout32.bn_eps_baked_into_running_var': 'your line `self.vars.lerp_(v * n / (n - 1) + self.eps, self.mom)`',
+    'heldout32.bn_running_var_about_running_mean': 'your line `self.vars.lerp_(d2 * n / (n - 1), self.mom)`',
+    'heldout32.bn_running_var_from_std_unsquared': 'your line `self.vars.lerp_(x.std((0, 2, 3), keepdim=True), self.mom)`',
+    'heldout32.bn_running_var_of_image_means': 'your line `self.vars.lerp_(im.var(0, keepdim=True), self.mom)`',
+    'heldout32.in_eps_only_where_small': 'made by your line `v = torch.where(v < self.eps, v + self.eps, v)`',
+    'heldout32.in_channel_loop_from_one': 'they are never normalised, only scaled and shifted',
+    'heldout32.in_channels_last_reshape_scrambled': 'Your m, made by your line `m = xs.mean(-1, keepdim=True)`',
+    'heldout32.in_bessel_in_training': 'it normalises with the unbiased variance',
+    'heldout32.gn_var_about_item_mean': "divides by the root of the mean over GroupNorm's sets of the squared deviations from the mean over dims (1, 2, 3)",
+    'heldout32.gn_eval_uses_last_batch_stats': "it normalises x with the means and variances of that training call's sets averaged over its items",
+    'heldout32.gn_backward_mults_grad_from_output': "= Σ g·y, the output, where PyTorch's is Σ g·x̂",
+    'heldout32.gn_one_group_layer_norm_shortcut': 'it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.05)',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 

@@ -159,7 +159,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_layernorm, NoKeepdimLN, ["keepdim=True", "x.mean((1, 2, 3), keepdim=True)"]),
     (check_layernorm, UnbiasedEpsOutsideLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
     (check_layernorm, EpsOutsideLN, ["eps is added outside the square root"]),
-    (check_layernorm, EpsIgnoredLN, ["it adds eps = 1e-05 to the variance, not the eps it was given (0.1)"]),
+    (check_layernorm, EpsIgnoredLN, ["it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.1)"]),
     (check_layernorm, NoEpsLN, ["leaves eps out"]),
     (check_layernorm, VarNotStdLN, ["divides by the variance, not by the standard deviation"]),
     (check_layernorm, NoStdLN, ["never divides by the standard deviation"]),
@@ -873,7 +873,7 @@ GENERALIZE = [  # (checker, wrong answer, words its message must contain, words 
     (check_layernorm, NumelLN, ["the mean it subtracts is each set's sum divided by 144, not by the 48 values in the set"], []),
     (check_instancenorm, MeanDetachedIN, ["its mean carries no gradient, though its variance does"], []),
     (check_batchnorm, VarTwiceBN, ["its running variance moves 0.36", "updating twice in each training step"], ["running mean"]),
-    (check_batchnorm, EvalDefaultEpsBN, ["in eval mode it adds eps = 1e-05 to the variance, not the eps it was given (0.1)"], []),
+    (check_batchnorm, EvalDefaultEpsBN, ["in eval mode it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.1)"], []),
     (check_layernorm, Float64LN, ["its output is float64", "for float32 input"], []),
     (check_batchnorm, VarFixedMomBN, ["its running variance moves 0.1 of the way to each batch's whatever mom it is given", "ignores the mom"], ["running mean"]),
 ]
