@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -424,7 +424,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout21.gn_eval_pools_batch': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
     'heldout22.ewma_two_half_steps': 'on 8 values at mom 0.3 and 0.8, the newest value gets weight 0.277, not mom = 0.3. On',
     'heldout22.ewma_cumsum_rescaled': 'on 200 float32 values at mom 0.5 its output has NaN from position 128 on ([nan, nan, nan,',
-    'heldout22.ewma_zero_as_missing': 'they are the running averages of the values without value 0 (0)',
+    'heldout22.ewma_zero_as_missing': 'they are the running averages of values [1, 2, 3, 4, 5, 6, 7] alone, leaving out value [0] ([0.0])',
     'heldout22.ewma_decay_after_add': 'on 8 values at mom 0.3, each step computes avg = (1 − mom) · avg + (mom · (1 − mom)) ·',
     'heldout22.ln_count_height_squared': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
     'heldout22.ln_bessel_for_small_items': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mult + self.add`',
@@ -637,6 +637,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout32.gn_eval_uses_last_batch_stats': "it normalises x with the means and variances of that training call's sets averaged over its items",
     'heldout32.gn_backward_mults_grad_from_output': "= Σ g·y, the output, where PyTorch's is Σ g·x̂",
     'heldout32.gn_one_group_layer_norm_shortcut': 'it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.05)',
+    'heldout33.ewma_backward_carry_no_decay': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.3 its outputs are right, but not their',
+    'heldout33.ewma_updates_through_data': 'your line `avg.data.copy_(torch.lerp(avg.data, v.data, mom))`',
+    'heldout33.ewma_repeats_dropped': 'not one average per value; they are the running averages of values [0, 1, 3, 6] alone,',
+    'heldout33.ewma_half_mom_fast_path': 'on 8 values at mom 0.5, each step computes avg = (2 · mom) · avg + mom · value (at mom',
+    'heldout33.ln_backward_projection_sign_flipped': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's",
+    'heldout33.ln_channel_means_removed_first': 'Your x, made by your line `x = x - x.mean((0, 2, 3), keepdim=True)`',
+    'heldout33.ln_mean_accumulated_float32': 'Your m, made by your line `m = x.mean((1, 2, 3), keepdim=True, dtype=torch.float32)`',
+    'heldout33.ln_backward_param_grads_swapped': "its output is right, but the gradients of mult and add are swapped: mult's is PyTorch's gradient of",
+    'heldout33.bn_running_mean_sub_sign_flipped': 'your line `self.means.sub_(self.mom * (m - self.means))`',
+    'heldout33.bn_input_grad_centred_hook': 'in eval mode its output is right, but its gradient with respect to the input is not: it differs',
+    'heldout33.bn_ghost_batches_of_two': 'Your ms, made by your line `ms = xs.mean((0, 2, 3), keepdim=True)`',
+    'heldout33.bn_running_reseeded_after_eval': 'after an eval call, a training step leaves its running mean at [-0.0402, 0.635, 1.2207, 2.0918, …],',
+    'heldout33.in_rsqrt_backward_power_slip': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's",
+    'heldout33.in_rows_viewed_back_channel_major': 'your line `return y * self.mults + self.adds`',
+    'heldout33.in_leave_one_out_stats': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout33.in_stats_of_rectified_input': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout33.gn_flipped_groups_affine_reversed': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
+    'heldout33.gn_between_channel_spread_detached': 'Your between, made by your line `between = cm.view(n, G, -1).var(-1, correction=0).detach()`',
+    'heldout33.gn_between_layer_and_instance_averaged': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
+    'heldout33.gn_eps_in_half': 'Your xg, made by your line `xg = x.reshape(x.shape[0], self.groups, -1)`',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
