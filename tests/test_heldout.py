@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -677,6 +677,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout34.gn_sliding_channel_window': 'Your t, made by your line `m = pool(x.mean((2, 3)))`',
     'heldout34.gn_group_stats_linear_interpolate': 'Your xg, made by your line `xg = x.reshape(n, self.groups, -1)`',
     'heldout34.gn_mults_clipped_in_place': 'changes its values at [4] from [2.1682] to [1.5]',
+    'heldout35.ewma_ages_int8': 'an output depends on values that come after it: output 0 is 1 × value 0 + 1.54e-07 × value 129',
+    'heldout35.ewma_target_detached': 'your line `avg = avg + mom * (v - avg.detach())`',
+    'heldout35.ewma_short_streams_as_floats': 'on 1 float64 values [3.0] at mom 0.3 its output carries no gradient back to the values,',
+    'heldout35.ewma_fft_circular': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 1 ×',
+    'heldout35.ln_chunked_mean_of_means': 'Your flat, made by your line `flat = x.flatten(1)`',
+    'heldout35.ln_backward_hook_per_batch': "it is PyTorch's × 0.3333 = 1/3, 1 over the batch size",
+    'heldout35.ln_identity_affine_skipped': 'with its scale and shift as built, at 1 and 0, its output is right, but the gradient of mult is None',
+    'heldout35.ln_mean_rounded_for_reproducibility': 'Your output is first made by your line `return d / (v + self.eps).sqrt()`',
+    'heldout35.bn_small_batch_instance_stats': 'Your m, made by your line `m = x.mean((2, 3), keepdim=True)`',
+    'heldout35.bn_relu_fused': 'Your output is first made by your line `return F.relu(super().forward(x))`',
+    'heldout35.bn_checkpointed': 'a step without a backward moves it mom of the way: the second update comes with the backward',
+    'heldout35.bn_eval_clamps_to_training_range': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout35.in_local_3x3_contrast': 'Your output is first made by your line `return self.norm(x) * self.mults + self.adds`',
+    'heldout35.in_stats_winsorised': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt()`',
+    'heldout35.in_half_detached_square': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's",
+    'heldout35.in_mean_via_trapezoid': 'Your output is first made by your line `return d / (v + self.eps).sqrt()`',
+    'heldout35.gn_groups_halved_until_16_values': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
+    'heldout35.gn_mults_averaged_within_group': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
+    'heldout35.gn_inverse_variance_weighted_mean': 'Your vc, made by your line `vc, mc = torch.var_mean(x, (2, 3), correction=0)`',
+    'heldout35.gn_chan_merge_missing_count': 'Your vc, made by your line `vc, mc = torch.var_mean(x, (2, 3), correction=0)`',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
