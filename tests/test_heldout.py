@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -697,6 +697,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout35.gn_mults_averaged_within_group': 'Your xg, made by your line `xg = x.reshape(x.shape[0], g, -1)`',
     'heldout35.gn_inverse_variance_weighted_mean': 'Your vc, made by your line `vc, mc = torch.var_mean(x, (2, 3), correction=0)`',
     'heldout35.gn_chan_merge_missing_count': 'Your vc, made by your line `vc, mc = torch.var_mean(x, (2, 3), correction=0)`',
+    'heldout36.ewma_standardised_stream': 'on 1 float64 values [3.0] at mom 0.3 its output has NaN from position 0 on ([nan]), where',
+    'heldout36.ewma_median_seed': 'on 7 float64 values [3.0, 1.0, 1.0, 4.0, …] at mom 0.3 its output differs from the',
+    'heldout36.ewma_start_weight_mom_power': 'on 8 values at mom 0.3, it is not an average: for a stream of all 1s it returns [0.6,',
+    'heldout36.ewma_new_value_detached': 'your line `avg = torch.lerp(avg, v.detach(), mom)`',
+    'heldout36.ln_std_from_quantiles': 'Your flat, made by your line `flat = x.flatten(1)`',
+    'heldout36.ln_affine_in_float32': 'Your output is first made by your line `return (xn.float() * self.mult.float() + self.add.float()).to(x.dtype)`',
+    'heldout36.ln_dither_noise': "its output is random, where a norm layer's is a function of its input; your line `x = x + 1e-6 * torch.randn_like(x)` draws random numbers",
+    'heldout36.ln_ema_affine_for_eval': 'your line `self.mult_ema.lerp_(self.mult, 1 - self.decay)`',
+    'heldout36.bn_sync_two_shards': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout36.bn_mom_scaled_by_batch_size': 'your line `self.means.lerp_(m, mom)`',
+    'heldout36.bn_running_fallback_under_32': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout36.bn_range_rule_running_var': 'your line `self.vars.lerp_((rng / 4) ** 2, self.mom)`',
+    'heldout36.in_adjacent_difference_variance': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt()`',
+    'heldout36.in_nhwc_autodetect': 'Your m, made by your line `m = x.mean((2, 3), keepdim=True)`',
+    'heldout36.in_adds_in_input_units': 'Your output is first made by your line `return self.norm(x) * self.mults + self.adds * s`',
+    'heldout36.in_stats_from_histogram': 'Your output is first made by your line `return (x - m) / (v + self.eps).sqrt()`',
+    'heldout36.gn_blended_with_previous': "after a call on input of shape (3, 6, 2, 4), the same layer's output for new input of the same",
+    'heldout36.gn_pooled_anova_dof': 'Your xg, made by your line `xg = x.reshape(n, self.groups, -1)`',
+    'heldout36.gn_centre_median_channel_mean': 'Your output is first made by your line `return d / (v + self.eps).sqrt() * self.mults + self.adds`',
+    'heldout36.gn_dead_channels_excluded': 'for input whose item 0, channel 0 values are all equal (a part of their set), its output is',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
