@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -757,6 +757,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout38.gn_outlier_channel_dropped': 'its output at item 0, channel 3, row 0, column 0 depends on its own value and on 15 other values (item 0, channels 3, 4)',
     'heldout38.gn_var_across_channels_per_pixel': 'made by your line `v = xg.var(2, keepdim=True, correction=0).mean(3, keepdim=True)`',
     'heldout38.gn_eps_raised_to_smallest_var': 'Your line `self.eps = max(self.eps, 1e-3 * pos.min().item())` changes self.eps in a training call.',
+    'heldout39.ewma_attack_release': 'w was last set by your line `w = mom if bool(v >= avg) else mom / 2`',
+    'heldout39.ewma_clipped_to_running_3sigma': 'gap was last set by your line `gap = v - avg`, run with v = 8.194',
+    'heldout39.ewma_backward_in_float32': "as much as float32's rounding gives. Your gf, made by your line `gf = g.float()`, is float32",
+    'heldout39.ewma_kahan_sign_slip': 'y was last set by your line `y = mom * (v - avg) - c`',
+    'heldout39.ln_eval_int8_fake_quant': 'In eval mode your lines `s = y.detach().abs().max().clamp(min=1e-12) / 127`, `q = torch.round(y.detach() / s).clamp(-128, 127) * s`, `return y + (q - y.detach())` run, which a training call does not.',
+    'heldout39.ln_affine_warmup': 'runs with r = 0.1; r was last set by your line `r = min(1.0, self.steps / 10)`',
+    'heldout39.ln_tanh_squash': "= tanh of PyTorch's; your xhat, made by your line `xhat = torch.tanh((x - m) / (v + self.eps).sqrt())`, holds them",
+    'heldout39.ln_backward_inv_var_not_std': "= (v + eps)^-0.5 = 1/s: it divides by (v + eps) where PyTorch's divides by s = (v + eps).sqrt()",
+    'heldout39.bn_running_var_never_decreases': 'Your running variance is changed by your line `self.vars.copy_(torch.maximum(self.vars, torch.lerp(self.vars, v * n / (n - 1), self.mom)))`',
+    'heldout39.bn_running_precision_averaged': 'Your running variance is changed by your line `self.vars.copy_(1 / torch.lerp(1 / self.vars, 1 / (v * n / (n - 1)), self.mom))`',
+    'heldout39.bn_whitened_channels': 'Your lam, made by your line `lam, U = torch.linalg.eigh(cov + self.eps * torch.eye(c, dtype=x.dtype))`',
+    'heldout39.bn_outlier_batch_skips_update': 'far was last set by your line `far = (m - self.means).abs() > 3 * self.vars.sqrt()`',
+    'heldout39.in_rgba_alpha_passthrough': 'In a training call on this input your lines `keep = torch.arange(4).view(1, 4, 1, 1) == 3`, `xhat = torch.where(keep, x, xhat)` run',
+    'heldout39.in_plane_detrended': "its output is centred, but not of unit spread: undoing the scale and shift, the sets' variances are [0.123, 0.5107, 0.1996, 0.6641, …]",
+    'heldout39.in_hot_pixel_excluded': 'keep was last set by your line `keep = torch.ones_like(flat).scatter(2, top, 0.)`',
+    'heldout39.in_weber_contrast': 'Your output is first made by your line `return (x - m) / (m.abs() + self.eps) * self.mults + self.adds`',
+    'heldout39.gn_random_channel_shuffle': "its output is random, where a norm layer's is a function of its input; your line `perm = torch.randperm(x.shape[1])` draws random numbers",
+    'heldout39.gn_single_channel_groups_paired': 'it makes 4 groups of 2 channels, GroupNorm(8, 8) makes 8 groups of 1',
+    'heldout39.gn_channels_grouped_by_sorted_mean': 'its output at item 0, channel 3, row 0, column 0 depends on its own value and on 39 other values (item 0, channels 1, 2, 3, 4, 5)',
+    'heldout39.gn_weight_standardised_mults': 'its output does not grow with mults: with mults doubled',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
