@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -777,6 +777,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout39.gn_single_channel_groups_paired': 'it makes 4 groups of 2 channels, GroupNorm(8, 8) makes 8 groups of 1',
     'heldout39.gn_channels_grouped_by_sorted_mean': 'its output at item 0, channel 3, row 0, column 0 depends on its own value and on 39 other values (item 0, channels 1, 2, 3, 4, 5)',
     'heldout39.gn_weight_standardised_mults': 'its output does not grow with mults: with mults doubled',
+    'heldout40.ewma_backward_start_own_grad_dropped': "value 0's gradient is gathered from outputs [1, 2, 3, 4, 5, 6, 7] with weights [0.7, 0.49, 0.343, 0.2401, 0.1681, 0.1176, 0.0824], where value 0 enters outputs 0 to 7",
+    'heldout40.ewma_step_in_half': 'Your step, made by your line `step = (mom * (v - avg)).half()`, is float16',
+    'heldout40.ewma_dema': 'is first made by your line `out.append(2 * e1 - e2)`',
+    'heldout40.ewma_trigg_leach_gain': 'w was last set by your line `w = E.abs() / M if bool(M > 0) else mom`, run with E = -0.6, M = 0.6',
+    'heldout40.ln_backward_saved_output': "with mult at 1 and add at 0 it is PyTorch's, so what differs is how the gradient passes through mult and add",
+    'heldout40.ln_eval_smoothed_with_previous': 'your line `prev, self.prev = self.prev, y.detach()` keeps self.prev',
+    'heldout40.ln_items_stochastic_depth': "its output is random, where a norm layer's is a function of its input; your line `drop = (torch.rand(x.shape[0]) < 0.1).view(-1, 1, 1, 1)` draws random numbers",
+    'heldout40.ln_bfloat16_for_large_items': 'Your xb, made by your line `xb = x.to(torch.bfloat16)`, is bfloat16, though the input is float64',
+    'heldout40.bn_stats_frozen_after_two_steps': "in that call your line `return self.normalise(x, self.means, self.vars)` runs, which a fresh layer's call does not",
+    'heldout40.bn_l1_std': 'made by your line `s = math.sqrt(math.pi / 2) * (x - m).abs().mean((0, 2, 3), keepdim=True)`',
+    'heldout40.bn_backward_rstd_from_running_var': "it is PyTorch's × s / (running var + eps).sqrt(), channel by channel: it divides by the root of the running variance",
+    'heldout40.bn_stochastic_running_stats_in_training': "its output is random, where a norm layer's is a function of its input; your line `use_running = bool(torch.rand(()) < 0.5)` draws random numbers",
+    'heldout40.in_log_compressed': 'it normalises your xl, made by your line `xl = torch.sign(x) * torch.log1p(x.abs())`, where it should normalise x itself',
+    'heldout40.in_backward_projection_over_batch': "it is PyTorch's formula with the mean of g·x̂ (in the term through the variance) over dims (0, 2, 3) (batch, height and width)",
+    'heldout40.in_min_max_unit_range': 'Your output is first made by your line `return (2 * x - hi - lo) / (hi - lo + self.eps) * self.mults + self.adds`',
+    'heldout40.in_small_images_upsampled': "x was last set by your line `x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)`",
+    'heldout40.gn_evonorm_s0': 'Your output is first made by your line `return ((x * torch.sigmoid(x)).reshape(xg.shape) / s).reshape(x.shape) * self.mults + self.adds`',
+    'heldout40.gn_backward_mults_factored_out': "with mults at 1 and adds at 0 it is PyTorch's, so what differs is how the gradient passes through mults and adds",
+    'heldout40.gn_constant_group_falls_back_to_layernorm': "For that input its output for item 0 is LayerNorm's, where GroupNorm's sets are its own.",
+    'heldout40.gn_mults_grad_centralised': 'Your line `self.mults.register_hook(lambda g: g - g.mean())` changes gradients as they pass',
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
