@@ -286,7 +286,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout15.ewma_return_inside_loop': 'a single number; return the average after every value; its 1 outputs are the running',
     'heldout15.ewma_mom_convention_guess': 'at mom 0.8 and 0.3, the newest value gets weight 0.2, not mom = 0.8',
     'heldout15.ewma_first_step_flag_off_by_one': 'it is not an average: for a stream of all 1s it returns [0.3, 1.0, 1.0, 1.0, …]; its last',
-    'heldout15.ln_count_cached_first_call': "after a call on input of shape (3, 6, 2, 4), the same layer's output for input of shape",
+    'heldout15.ln_count_cached_first_call': "after 2 calls on input of shape (3, 6, 2, 4), the same layer's output for input of shape (4, 6, 3, 6) differs",
     'heldout15.ln_numpy_ddof': 'input of shape (3, 6, 2, 4), raised TypeError: var() received',
     'heldout15.ln_one_plus_mult': 'its output is wrong: it multiplies the normalised values by 1 + mult and adds add, where',
     'heldout15.ln_default_tensor_args': 'two layers built separately share their mult, the same memory: training one changes the',
