@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -797,6 +797,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout40.gn_backward_mults_factored_out': "with mults at 1 and adds at 0 it is PyTorch's, so what differs is how the gradient passes through mults and adds",
     'heldout40.gn_constant_group_falls_back_to_layernorm': "For that input its output for item 0 is LayerNorm's, where GroupNorm's sets are its own.",
     'heldout40.gn_mults_grad_centralised': 'Your line `self.mults.register_hook(lambda g: g - g.mean())` changes gradients as they pass',
+    'heldout41.ewma_backward_reverse_lerp': "value 0's gradient is gathered from outputs [0, 1, 2, 3, 4, 5, 6, 7] with weights [0.3, 0.21, 0.147",
+    'heldout41.ewma_kalman_gain': 'k was last set by your line `k = p / (p + 1.0)`, run with p = 0.1286',
+    'heldout41.ewma_towards_cumulative_mean': 'is first made by your line `avg = torch.lerp(avg, total / (t + 1), mom)`',
+    'heldout41.ln_backward_projection_centred_not_normalised': 'with the term through the variance, −x̂·mean(g·x̂)/s × (v + eps)^1',
+    'heldout41.ln_var_jitter_in_training': "its output is random, where a norm layer's is a function of its input; your line `v = v * (1 + 0.1 * torch.randn(x.shape[0], 1, 1, 1, dtype=x.dtype))` draws random numbers",
+    'heldout41.ln_no_grad_fast_path': 'in training mode its output depends on whether gradients are on',
+    'heldout41.ln_param_grads_divided_by_call_count': "a second call's gradient of mult is [-1.8396], where PyTorch's is [-3.6793]; a first call's was PyTorch's; your line `p.register_hook(lambda g: g / max(self.calls, 1))` changes gradients as they pass",
+    'heldout41.bn_running_stats_from_strided_pixels': 'its running statistics are wrong: its running mean after 1, 2 and 3 steps is [0.2724, 0.4553, 0.6573, …]',
+    'heldout41.bn_running_var_shared_across_channels': 'Your running variance is changed by your line `self.vars.lerp_((v * n / (n - 1)).mean().expand_as(self.vars), self.mom)`',
+    'heldout41.bn_backward_sums_for_means': "it is PyTorch's with the term through the mean, −mean(g)/s × 24 = n",
+    'heldout41.bn_eval_adapts_on_mean_shift': "in eval mode it still normalises with the batch's own statistics",
+    'heldout41.bn_ibn_half_channels_instance': 'Your statistics for item 0, channel 0 span item 0 only; channel 0 only',
+    'heldout41.in_backward_projection_missing_xhat': 'its output is right, but its gradient with respect to the input is not',
+    'heldout41.in_global_response_norm': 'Your nx, made by your line `nx = gx / (gx.mean(1, keepdim=True) + self.eps)`',
+    'heldout41.in_mixstyle_in_training': "its output is random, where a norm layer's is a function of its input; your line `perm = torch.randperm(n)` draws random numbers",
+    'heldout41.in_stats_of_8bit_image': 'Your scale, made by your line `scale = (hi - lo).clamp_min(1e-12) / 255`',
+    'heldout41.gn_backward_adds_grad_none': 'the gradient of adds is None',
+    'heldout41.gn_mults_fake_quantised': 'your lines that use them: `q = torch.round(self.mults * 64) / 64`',
+    'heldout41.gn_mults_decayed_in_forward': 'your line `self.mults.mul_(1 - 1e-2)` changes it',
+    'heldout41.gn_random_group_count_in_training': "its output is random, where a norm layer's is a function of its input; your line `g = choices[int(torch.randint(len(choices), ()))]` draws random numbers",
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
 }
 
