@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -17,6 +17,7 @@ RELABELLED = {  # entries whose writer's label the series does not share, and wh
     'heldout31.ewma_skip_when_equal': "right: its outputs are the EWMA's; its gradients differ only where a value equals the average exactly, a tie where two right answers of earlier sets (heldout12.ewma_logcumsumexp, heldout15.ewma_relu_rnn_shifted) differ too",
     'heldout31.bn_extra_batch_counter_buffer': "right: a num_batches_tracked buffer, as nn.BatchNorm2d itself keeps; every number it computes is PyTorch's",
     'heldout31.in_pytorch_name_aliases': "right: weight and bias as second names for mults and adds (its state_dict holds them twice); every number it computes is PyTorch's",
+    'heldout43.ln_backward_not_twice_differentiable': "right: its outputs and first-order gradients are PyTorch's; only a second derivative through x differs, which the series never takes, as with heldout7.ln_autograd_function, a right answer whose backward also treats what the forward saved as constants",
     'heldout31.gn_group_index_buffer': "right: a helper buffer in its state_dict; every number it computes is PyTorch's"}
 ENTRIES = [(s.__name__, e[0], checker(s, e), e[2] if len(e) == 4 else e[1], group) for s in SETS for group in ("WRONG", "RIGHT") for e in getattr(s, group)]
 def label(where, name, group): return RELABELLED.get(f"{where}.{name}", group).split(":")[0].upper()   # WRONG or RIGHT
@@ -818,6 +819,45 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout41.gn_mults_decayed_in_forward': 'your line `self.mults.mul_(1 - 1e-2)` changes it',
     'heldout41.gn_random_group_count_in_training': "its output is random, where a norm layer's is a function of its input; your line `g = choices[int(torch.randint(len(choices), ()))]` draws random numbers",
     'heldout27.ln_nested_means_hypot': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = v.sqrt()`',
+    'heldout43.ewma_scan_composition_reversed': "its last output weights the values [0.0824, 0.3, 0.21, 0.147, 0.1029, 0.072, 0.0504, 0.0353], an EWMA's",
+    'heldout43.ewma_unrolled_pairs_tail_raw': 'the last output depends only on values 7 (weights [1.0])',
+    'heldout43.ewma_weights_normalised_wrong_axis': 'it is not an average: for a stream of all 1s it returns [0.3184, 0.5498',
+    'heldout43.ewma_output_workspace_reused': 'the second call writes its averages into the tensor the first call returned',
+    'heldout43.ln_backward_xhat_from_output': 'with mult at 0, its output is right, but its gradient with respect to the input has NaN',
+    'heldout43.ln_switchable_statistics': 'depends on its own value and on 63 other values (items 0, 1, 2, channels 0, 1, 2, 3, 4, 5)',
+    'heldout43.ln_param_grads_cleared_in_forward': "the second call's gradient alone, where PyTorch's adds the two calls' gradients up",
+    'heldout43.bn_stats_from_block_averages': 'made by your line `m = F.avg_pool2d(x, 2, ceil_mode=True).mean((0, 2, 3), keepdim=True)`',
+    'heldout43.bn_eval_folds_into_params': "= Σ g·x, the input, where PyTorch's is Σ g·x̂",
+    'heldout43.bn_virtual_reference_batch': 'made by your line `m, v = self.ref`',
+    'heldout43.bn_mom_zero_taken_as_none': 'with mom 0, a training step moves its running mean to',
+    'heldout43.in_cumulative_over_rows': "depends on only 4 of x's values (rows [0], columns [0, 1, 2, 3])",
+    'heldout43.in_saved_activations_in_half': 'is float16, though the input is float64',
+    'heldout43.in_streaming_mean_fixed_weight': 'made by your line `m = m + (flat[..., i] - m) / k`, run with i = 7, k = 8',
+    'heldout43.in_stats_from_previous_item': "this output comes from another set's values",
+    'heldout43.gn_as_strided_without_contiguous': "on the same input stored contiguously it is PyTorch's; your line `xg = x.as_strided(",
+    'heldout43.gn_groups_rounded_to_power_of_two': "Your xg, made by your line `xg = x.reshape(x.shape[0], groups, -1)`, is x's values in shape (2, 2, 90)",
+    'heldout43.gn_batch_normalised_first': 'Your mb, made by your line `mb = x.mean((0, 2, 3), keepdim=True)`, is the mean of x over dims (0, 2, 3)',
+    'heldout43.gn_backward_state_on_layer': 'keeps self._xhat and self._rstd from the call before',
+    'heldout44.ewma_backward_carry_read_early': "value 1's gradient is gathered from outputs [2, 3, 4, 5, 6, 7] with weights",
+    'heldout44.ewma_geometric': 'avg was last set by your line `avg = torch.lerp(avg, v.log(), mom)`',
+    'heldout44.ewma_debiased_step_weights': 'the newest value gets weights [0.5882, 0.4566, 0.3948, 0.3606, …], not mom = 0.3',
+    'heldout44.ewma_traced_per_length': 'at mom 0.8 it keeps the mom of its earlier calls on 8 values',
+    'heldout44.ln_backward_means_over_last_dim': "changes yours at 4 values (items 0; channels 0), where it changes PyTorch's at 48 values",
+    'heldout44.ln_tree_sum_drops_odd_leftover': 'depends on its own value and on 31 other values (item 0, channels 0, 1, 2, 3)',
+    'heldout44.ln_prescaled_by_previous_amax': 'your line `self.amax = x.detach().abs().max().item()` keeps self.amax from the call before',
+    'heldout44.ln_adanorm': 'your y, made by your line `y = y * (1 - 0.1 * y).detach()`, holds them',
+    'heldout44.bn_running_stats_moved_in_backward_hook': 'its running statistics change only when a backward pass runs through its output',
+    'heldout44.bn_eval_var_floored_at_one': 'with v its running variance in channels 1, 2, 3, 4, 5 and 1 in channel 0: in each channel the larger of the two',
+    'heldout44.bn_untrained_eval_skipped': 'yours is x × mults + adds: it leaves out the division by √(1 + eps)',
+    'heldout44.bn_bessel_count_all_seen': 'run with n = 96; n was last set by your line `n = self.seen`',
+    'heldout44.in_filter_response_norm': 'it never subtracts the mean, it divides x itself',
+    'heldout44.in_batch_instance_blend': "is 0.5 × BatchNorm's normalisation + 0.5 × InstanceNorm's",
+    'heldout44.in_rgb_luma_stats': 'luma was last set by your line `luma = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).unsqueeze(1)`',
+    'heldout44.in_checkpointed_reentrant': 'torch.utils.checkpoint is incompatible with .grad()',
+    'heldout44.gn_local_context_window': 'depends on its own value and on 11 other values (item 0, channels 0, 1, 2)',
+    'heldout44.gn_dynamic_tanh': '(144 of 144 values) depend on no other value',
+    'heldout44.gn_backward_rstd_repeated': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.731",
+    'heldout44.gn_affine_packed_once': "it is PyTorch's with the values they had before: it keeps them from an earlier call"
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
