@@ -812,7 +812,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout41.bn_backward_sums_for_means': "it is PyTorch's with the term through the mean, −mean(g)/s × 24 = n",
     'heldout41.bn_eval_adapts_on_mean_shift': "in eval mode it still normalises with the batch's own statistics",
     'heldout41.bn_ibn_half_channels_instance': 'Your statistics for item 0, channel 0 span item 0 only; channel 0 only',
-    'heldout41.in_backward_projection_missing_xhat': 'its output is right, but its gradient with respect to the input is not',
+    'heldout41.in_backward_projection_missing_xhat': "it is g/s − mean(g)/s − mean(g·x̂)/s, where PyTorch's is g/s − mean(g)/s − x̂·mean(g·x̂)/s",
     'heldout41.in_global_response_norm': 'Your nx, made by your line `nx = gx / (gx.mean(1, keepdim=True) + self.eps)`',
     'heldout41.in_mixstyle_in_training': "its output is random, where a norm layer's is a function of its input; your line `perm = torch.randperm(n)` draws random numbers",
     'heldout41.in_stats_of_8bit_image': 'Your scale, made by your line `scale = (hi - lo).clamp_min(1e-12) / 255`',
