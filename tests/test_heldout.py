@@ -5,13 +5,14 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
     return getattr(exercises, entry[1] if len(entry) == 4 and isinstance(entry[1], str) else "check_" + s.KIND[entry[0].split("_")[0]])
 
 RELABELLED = {  # entries whose writer's label the series does not share, and why
+    'heldout48.ewma_constant_stream_fast_path': "right: its outputs are the EWMA's everywhere; its gradients differ only on a stream whose values all equal the average, the tie on which heldout31.ewma_skip_when_equal is relabelled right, and where two right answers kept here (heldout12.ewma_logcumsumexp, heldout15.ewma_relu_rnn_shifted) differ from PyTorch too",
     'heldout47.ewma_mom_zero_filled_by_item': "right: it differs only at mom 0, where its averages are right but carry no gradient; the series' moms lie between 0 and 1, and two right answers kept here (heldout12.ewma_logcumsumexp, heldout35.ewma_sdpa_log_weights) take log(mom) and raise at mom 0",
     'heldout47.in_nan_ignoring_stats': "right: it differs only on input holding NaN, which the exercises do not take; two right answers kept here (heldout24.in_nanmean_log_std, heldout29.bn_nanmean_sub_in_place) use nanmean the same way",
     'heldout47.bn_fast_variance': "right: its variance is the mean of x² less the mean squared, as tests/wrong_answers.py's SumsRsqrtLN, a right answer of the issue, takes it; it differs from PyTorch only on float32 input whose means are about 1000 times its spread",
@@ -917,7 +918,26 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout47.gn_adaptive_grad_clip_hook': 'Your line `p.register_hook(_agc(p))` changes gradients as they pass',
     'heldout47.gn_backward_grad_transposed_back': "changes yours at 24 values (items 0; channels 0, 2, 4), where it changes PyTorch's at 24 values (items 0; channels 0, 1, 2)",
     'heldout47.gn_local_response_norm': 'depends on its own value and on 1 other value (item 0, channel 1, row 0, column 0)',
-    'heldout47.gn_interpolate_default_nearest': 'depends on its own value and on 1 other value (item 0, channel 0, row 0, column 0)'
+    'heldout47.gn_interpolate_default_nearest': 'depends on its own value and on 1 other value (item 0, channel 0, row 0, column 0)',
+    'heldout48.ewma_conv_same_padding': 'an output depends on values that come after it: output 0 is 0.24 × value 0 + 0.103 × value 1',
+    'heldout48.ewma_cosine_mom_schedule': 'the newest value gets weights [0.2851, 0.2435, 0.1834, 0.1166, …], not mom = 0.3',
+    'heldout48.ewma_closed_form_start_to_current': 'the last output depends only on values 0, 7 (weights [0.0824, 0.9176]), not on values 1 to 6',
+    'heldout48.ln_std_rounded_to_power_of_two': 'made by your line `s = 2 ** torch.round(torch.log2(s))`',
+    'heldout48.ln_backward_default_eps': "it is PyTorch's for eps = 1e-05, where the layer's is 0.1: your backward uses another eps",
+    'heldout48.ln_pixel_norm': 'depends on its own value and on 5 other values (item 0, channels 1, 2, 3, 4, 5)',
+    'heldout48.ln_stats_from_leading_values': 'depends on its own value and on 31 other values (item 0, channels 0, 1, 2, 3)',
+    'heldout48.bn_training_backward_reused_in_eval': "it is training's backward formula, (g − mean(g) − x̂·mean(g·x̂)) / s, with the running statistics in x̂ and s",
+    'heldout48.bn_backward_adds_grad_times_mults': "PyTorch's × mults, channel by channel",
+    'heldout48.bn_eval_twice_loses_momentum': 'after eval mode set twice (model.eval() once more, as an evaluation loop may call it) and an eval call, a training step leaves its running mean at',
+    'heldout48.bn_backward_mults_grad_from_running_stats': 'yours is Σ g·(x − running mean) / √(running var + eps), x normalised with the running statistics as the call left them',
+    'heldout48.in_range_std_banner': 'made by your line `s = rng / math.sqrt(2 * math.log(n))`',
+    'heldout48.in_patchwise_stats': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 1.1 (on input of shape (3, 6, 2, 4) it matched)",
+    'heldout48.in_greyscale_stats_shared': 'For that input your line `m = torch.where(grey, m[:, :1].expand_as(m), m)` runs',
+    'heldout48.in_stats_smoothed_across_calls': 'in that call your lines `m = torch.lerp(',
+    'heldout48.gn_group_index_cached_by_channels': "built as GroupNorm(1, 9) after a layer built as GroupNorm(3, 9) had run, its output differs from PyTorch's by up to 1.98: it is GroupNorm(3, 9)'s",
+    'heldout48.gn_noncontiguous_fallback_spatial_groups': "on input stored channels-last (x.contiguous(memory_format=torch.channels_last): the same values, laid out otherwise in memory), its output differs from PyTorch's by up to 1.35",
+    'heldout48.gn_cumulative_over_width': 'depends on its own value and on 5 other values (item 0, channels 0, 1, 2)',
+    'heldout48.gn_bessel_over_channels': 'made by your line `v = v * cpg / (cpg - 1)`'
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
