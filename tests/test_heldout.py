@@ -928,7 +928,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout48.ln_stats_from_leading_values': 'depends on its own value and on 31 other values (item 0, channels 0, 1, 2, 3)',
     'heldout48.bn_training_backward_reused_in_eval': "it is training's backward formula, (g − mean(g) − x̂·mean(g·x̂)) / s, with the running statistics in x̂ and s",
     'heldout48.bn_backward_adds_grad_times_mults': "PyTorch's × mults, channel by channel",
-    'heldout48.bn_eval_twice_loses_momentum': 'after eval mode set twice (model.eval() once more, as an evaluation loop may call it) and an eval call, a training step leaves its running mean at',
+    'heldout48.bn_eval_twice_loses_momentum': 'after an eval call and model.eval() once more (as an evaluation loop may call it), a training step leaves its running mean at',
     'heldout48.bn_backward_mults_grad_from_running_stats': 'yours is Σ g·(x − running mean) / √(running var + eps), x normalised with the running statistics as the call left them',
     'heldout48.in_range_std_banner': 'made by your line `s = rng / math.sqrt(2 * math.log(n))`',
     'heldout48.in_patchwise_stats': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 1.1 (on input of shape (3, 6, 2, 4) it matched)",
