@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -957,7 +957,27 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout49.gn_backward_var_term_per_channel': "it is PyTorch's formula with the mean of g·x̂ (in the term through the variance) over dims (2, 3) (height and width)",
     'heldout49.gn_at_least_four_channels_per_group': 'your statistics together over dims (1, 2, 3) (channels, height and width), as LayerNorm does',
     'heldout49.gn_eval_instance_norm_fast_path': 'in eval mode it subtracts the mean over dims (2, 3) (height and width)',
-    'heldout49.gn_one_pixel_as_layer_norm': "on input of shape (4, 6, 1, 1) its output differs from PyTorch's by up to 1.18 (on input of shape (3, 6, 2, 4) it matched)"
+    'heldout49.gn_one_pixel_as_layer_norm': "on input of shape (4, 6, 1, 1) its output differs from PyTorch's by up to 1.18 (on input of shape (3, 6, 2, 4) it matched)",
+    'heldout50.ewma_lfilter_zi_unscaled': 'each step computes avg = (1 − mom) · avg + mom · value, from a first output of 0.7 = 1 − mom where every value is 0',
+    'heldout50.ewma_backward_mom_on_class': "it is the gradient at mom 0.8, the later call's",
+    'heldout50.ewma_chunk_seam_value_dropped': "the last output gives value 32 no weight, where an EWMA's gives it 0.0625",
+    'heldout50.ewma_block_mean_updates': 'an output depends on values that come after it: output 1 is 0.24 × value 0',
+    'heldout50.ln_backward_mult_applied_twice': "with mult at 1 and add at 0 it is PyTorch's, so what differs is how the gradient passes through mult and add",
+    'heldout50.ln_chan_merge_count_not_accumulated': 'the value it subtracts from each set is [0.8818, 1.5693, 1.5237], where PyTorch subtracts [-0.0703, 0.6532, 0.9161]',
+    'heldout50.ln_eps_guessed_as_std': 'eps is added outside the square root, v.sqrt() + eps',
+    'heldout50.ln_max_shifted_not_recentred': 'the value it subtracts from each set is [3.1855, 3.4627, 4.1506], where PyTorch subtracts [-0.0703, 0.6532, 0.9161]',
+    'heldout50.bn_zero_debiased_running': "its running mean moves [1.0, 0.5556, 0.4098] of the way to the batch's at steps 1, 2 and 3",
+    'heldout50.bn_mom_convention_guess': "built as BatchNorm(6, 0.9, 0.1), a training step moves its running mean 0.1 of the way to the batch's, where PyTorch's moves mom = 0.9 of the way: 1 − mom",
+    'heldout50.bn_sum_squares_detached': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.611",
+    'heldout50.bn_running_update_every_4_steps': "its running statistics change only in training step 4, where PyTorch's move in every step",
+    'heldout50.in_learnable_eps': "besides mults and adds it has the parameter eps_shift, which PyTorch's has not, and the same step changed it",
+    'heldout50.in_var_two_halves_pooled': 'made by your line `v = sum(h.var((2, 3), keepdim=True, correction=0) for h in halves) / len(halves)`. Your v is',
+    'heldout50.in_var_per_row_about_plane_mean': "divides by the root of the mean over dims (3,) (the width only) of the squared deviations from the mean over InstanceNorm's sets",
+    'heldout50.in_adds_recentred_each_call': 'a second call, after an optimiser step, changes it again: a forward must leave its parameters as the optimiser sets them; your line `self.adds.sub_(self.adds.mean())` changes it',
+    'heldout50.gn_group_index_rounded': "Your statistics for item 0, channel 0 span item 0 only; channels 0, 1; 8 of channel 0's 8 positions; 16 values in all",
+    'heldout50.gn_backward_first_channel_mults': "with mults at 1 and adds at 0 it is PyTorch's, so what differs is how the gradient passes through mults and adds",
+    'heldout50.gn_backward_adds_grad_group_summed': "each channel has the sum of PyTorch's over the 3 channels of its group",
+    'heldout50.gn_params_float64': 'as built, not moved with .to(), and given float32 input, its output is float64'
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
