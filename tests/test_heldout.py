@@ -975,7 +975,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout50.in_var_per_row_about_plane_mean': "divides by the root of the mean over dims (3,) (the width only) of the squared deviations from the mean over InstanceNorm's sets",
     'heldout50.in_adds_recentred_each_call': 'a second call, after an optimiser step, changes it again: a forward must leave its parameters as the optimiser sets them; your line `self.adds.sub_(self.adds.mean())` changes it',
     'heldout50.gn_group_index_rounded': "Your statistics for item 0, channel 0 span item 0 only; channels 0, 1; 8 of channel 0's 8 positions; 16 values in all",
-    'heldout50.gn_backward_first_channel_mults': "with mults at 1 and adds at 0 it is PyTorch's, so what differs is how the gradient passes through mults and adds",
+    'heldout50.gn_backward_first_channel_mults': "channel 1 takes mults[0], channel 2 takes mults[0], channel 4 takes mults[3], channel 5 takes mults[3], not its own",
     'heldout50.gn_backward_adds_grad_group_summed': "each channel has the sum of PyTorch's over the 3 channels of its group",
     'heldout50.gn_params_float64': 'as built, not moved with .to(), and given float32 input, its output is float64'
 }
