@@ -160,7 +160,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_layernorm, UnbiasedEpsOutsideLN, ["unbiased variance", "as the lesson's LayerNorm does", "outside the square root"]),
     (check_layernorm, EpsOutsideLN, ["eps is added outside the square root"]),
     (check_layernorm, EpsIgnoredLN, ["it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.1)"]),
-    (check_layernorm, NoEpsLN, ["leaves eps out"]),
+    (check_layernorm, NoEpsLN, ["adds no eps to the variance of these sets"]),
     (check_layernorm, VarNotStdLN, ["divides by the variance, not by the standard deviation"]),
     (check_layernorm, NoStdLN, ["never divides by the standard deviation"]),
     (check_layernorm, NoAffineLN, ["mult and add make no difference to its output"]),
@@ -351,7 +351,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_batchnorm, GradRunningBN, ["running statistics carry gradients", "torch.no_grad()"]),
     (check_batchnorm, EvalBatchStatsBN, ["in eval mode it still normalises with the batch's own statistics"]),
     (check_batchnorm, EvalUpdatesBN, ["running statistics change in eval mode"]),
-    (check_batchnorm, EvalNoEpsBN, ["in eval mode it leaves eps out"]),
+    (check_batchnorm, EvalNoEpsBN, ["in eval mode it adds no eps to the variance of these sets"]),
     (check_batchnorm, EpsBeforeMomBN, ["another order", "BatchNorm(nf, mom, eps)"]),
 ]
 
