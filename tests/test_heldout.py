@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -967,7 +967,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout50.ln_eps_guessed_as_std': 'eps is added outside the square root, v.sqrt() + eps',
     'heldout50.ln_max_shifted_not_recentred': 'the value it subtracts from each set is [3.1855, 3.4627, 4.1506], where PyTorch subtracts [-0.0703, 0.6532, 0.9161]',
     'heldout50.bn_zero_debiased_running': "its running mean moves [1.0, 0.5556, 0.4098] of the way to the batch's at steps 1, 2 and 3",
-    'heldout50.bn_mom_convention_guess': "built as BatchNorm(6, 0.9, 0.1), a training step moves its running mean 0.1 of the way to the batch's, where PyTorch's moves mom = 0.9 of the way: 1 − mom",
+    'heldout50.bn_mom_convention_guess': "with mom 1, a training step moves its running mean to [0.0, 0.0, 0.0, 0.0, …] and its running variance to [1.0, 1.0, 1.0, 1.0, …], where PyTorch's, at momentum 1, take the batch's own",
     'heldout50.bn_sum_squares_detached': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.611",
     'heldout50.bn_running_update_every_4_steps': "its running statistics change only in training step 4, where PyTorch's move in every step",
     'heldout50.in_learnable_eps': "besides mults and adds it has the parameter eps_shift, which PyTorch's has not, and the same step changed it",
@@ -1297,7 +1297,47 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout66.gn_var_shrunk_towards_item_var': 'Your vi, made by your line `vi = x.reshape(n, 1, -1).var(-1, keepdim=True, correction=0)`',
     'heldout66.gn_skips_already_normalised': 'for that input your line `return x` runs, which does not for an ordinary input',
     'heldout66.gn_affine_cached_in_eval': 'your line `self.frozen = (self.mults.detach().clone(), self.adds.detach().clone())` uses it',
-    'heldout66.gn_gain_as_one_plus_mults': 'it multiplies the normalised values by 1 + mults and adds adds'
+    'heldout66.gn_gain_as_one_plus_mults': 'it multiplies the normalised values by 1 + mults and adds adds',
+    'heldout67.ewma_circular_warm_start': 'on 8 values at mom 0.3, an output depends on values that come after it: output 0 is 0.358 × value 0 + 0.0247 ×',
+    'heldout67.ewma_weight_as_log_rate': 'on 8 values at mom 0.3 and 0.8, the newest value gets weight 0.357, not mom = 0.3. On values [3.25, 1.25, 4.25',
+    'heldout67.ewma_mom_rounded_to_one_decimal': 'on 8 values at mom 0.02, the last output depends only on values 0 (weights [1.0]), not on values 1 to 7, where',
+    'heldout67.ewma_integer_streams_kept_integer': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.3 its output differs from the torch.lerp loop: at positio',
+    'heldout67.ln_mean_dims_missing_height': 'its output is wrong: it subtracts the mean over dims (1, 3) (channels and width), and divides by the standard ',
+    'heldout67.ln_stats_of_centre_crop': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 0.402 (on input of shape (3, 6, 2, 4",
+    'heldout67.ln_eval_in_half_precision': "in eval mode its output differs from training mode's by up to 0.00158: LayerNorm normalises with the input's o",
+    'heldout67.ln_rows_from_channels_first_copy': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and on 47 other values (',
+    'heldout67.bn_input_grad_divided_by_batch_size': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 1.4",
+    'heldout67.bn_running_stats_window_of_one_over_mom': 'its running statistics are wrong: in the 3 steps tested, its running mean moves 1, 1/2 and 1/3 of the way to t',
+    'heldout67.bn_mom_one_shortcut_biased_var': 'built as BatchNorm(6, 1.0, 0.1), with mom 1, a training step moves its running mean to [1.9598, 2.635, 3.2207,',
+    'heldout67.bn_backward_var_term_mean_of_g': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.9",
+    'heldout67.in_stylegan2_demodulation': "its output differs from InstanceNorm's: its outputs for items 0, 1, 2, channels 0, 1, 2, 3, 4, 5 (144 of 144 v",
+    'heldout67.in_stats_drop_last_column': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and on 5 other values (i',
+    'heldout67.in_eps_times_pixel_count': 'its output is wrong: it adds eps = 0.8 to the variance (8 × eps), not the eps it was given (0.1). The divisor,',
+    'heldout67.in_channel_var_smoothed_121': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and on 15 other values (',
+    'heldout67.gn_eval_in_bfloat16': "in eval mode its output differs from training mode's by up to 0.00737: GroupNorm normalises with the input's o",
+    'heldout67.gn_backward_projection_over_all_groups': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.0",
+    'heldout67.gn_stats_slice_stops_one_channel_short': 'wrong sets: its output at item 0, channel 0, row 0, column 0 depends on its own value and on 15 other values (',
+    'heldout67.gn_stats_random_channel_dropped_in_training': 'two fresh copies of it give different outputs for the same x, up to 1.06 apart: its output is random, where a ',
+    'heldout68.ewma_mom_rounded_two_decimals': 'on 8 values at mom 0.995 and 0.3, the newest value gets weight 0.99, not mom = 0.995. On values [3.25, 1.25, 4',
+    'heldout68.ewma_long_stream_pairs': 'on 200 float32 values at mom 0.5, an output depends on values that come after it: output 1 is 0.25 × value 0 +',
+    'heldout68.ewma_mom_falsy_default': 'on 8 values at mom 0.0 and 0.3, the newest value gets weight 0.1, not mom = 0.0. On values [3.25, 1.25, 4.25, ',
+    'heldout68.ewma_backward_weight_matrix_missing_mom': 'on 8 float64 values [3.0, 1.0, 4.0, 1.0, …] at mom 0.3 its outputs are right, but not their gradients, which a',
+    'heldout68.ln_tiny_items_pooled_over_batch': "on input of shape (4, 6, 1, 1) its output differs from PyTorch's by up to 0.684 (on input of shape (3, 6, 2, 4",
+    'heldout68.ln_affine_only_first_item': "its output is wrong: with mult at 1 and add at 0 its output is PyTorch's, so what differs is how it uses mult ",
+    'heldout68.ln_single_item_stats_no_grad': 'its mean and variance carry no gradient (under torch.no_grad() or detached); PyTorch backpropagates through bo',
+    'heldout68.ln_var_from_item_halves': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it divides each set by [0.",
+    'heldout68.bn_running_var_robust_mad': 'its running statistics are wrong: its running variance after 1, 2 and 3 steps is [0.9214, 0.8586, 1.0915, …], ',
+    'heldout68.bn_channels_last_guessed_from_width': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 2.74 (on input of shape (3, 6, 2, 4)",
+    'heldout68.bn_small_count_unbiased_normaliser': "its output is wrong: it normalises with the unbiased variance, divided by n − 1 (x.var's default, or a varianc",
+    'heldout68.bn_var_from_half_batches': "its output differs from BatchNorm's: its output is centred, but not of unit spread: it divides each set by [0.",
+    'heldout68.in_asymmetric_half_std': "its output differs from InstanceNorm's: undoing the scale and shift, its output is not centred: a set's mean i",
+    'heldout68.in_mults_tied_to_channel_average': "its output is wrong: with mults at 1 and adds at 0 its output is PyTorch's, so what differs is how it uses mul",
+    'heldout68.in_eval_var_detached': "in eval mode its output is right, but its gradient with respect to the input is not: it differs from PyTorch's",
+    'heldout68.in_backward_xhat_taken_from_output': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 1.9",
+    'heldout68.gn_var_floored_at_item_fraction': 'for input whose first set of values (those GroupNorm normalises item 0, channel 0 with) are all equal, its out',
+    'heldout68.gn_channels_grouped_by_sorted_mults': "wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h, w): each item's grou",
+    'heldout68.gn_backward_direct_term_without_mults': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 1.1",
+    'heldout68.gn_small_groups_unbiased_var': "on input of shape (3, 6, 1, 5) its output differs from PyTorch's by up to 0.0414 (on input of shape (3, 6, 2, "
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
