@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -198,7 +198,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout10.ln_normalised_twice': "its output differs from LayerNorm's: its output is centred, but not of unit spread: it",
     'heldout10.ln_init_values_swapped': 'LNInitValuesSwapped.mult should start at 1, so the layer starts as a pure normalization;',
     'heldout10.ln_add_as_float': 'its output is right, but the gradient of add is None: autograd finds no path from it to',
-    'heldout10.bn_running_from_last_channel': 'its running statistics are wrong: its running mean after 1, 2 and 3 steps is [1.3904,',
+    'heldout10.bn_running_from_last_channel': "its running mean is PyTorch's in every channel but 0 to 4, where after 1, 2 and 3 steps it is [1.3904, 1.3904, 1.3904, …]",
     'heldout10.bn_bessel_in_place': "its output is wrong: it normalises with the unbiased variance, divided by n − 1 (x.var's",
     'heldout10.bn_eval_skips_normalising': 'in eval mode it never normalises: its output is x itself, before the scale and',
     'heldout10.bn_eval_buffers_unpacked': 'in eval mode it subtracts the running variance where the running mean belongs: the two',
@@ -1287,7 +1287,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout66.ln_var_drops_largest_deviation': 'made by your line `v = (d2.sum(1) - d2.max(1).values) / (k - 1)`',
     'heldout66.ln_eps_as_variance_floor': 'it adds no eps to the variance of these sets: the eps it adds measures -5.2e-16',
     'heldout66.bn_xhat_clamped_at_three': 'your xhat, made by your line `xhat = xhat.clamp(-3, 3)`, holds them',
-    'heldout66.bn_eval_ema_of_affine': 'Your output is first made by your line `return (x - self.means) / (self.vars + self.eps).sqrt() * self.ema_mults + self.ema_adds`',
+    'heldout66.bn_eval_ema_of_affine': 'mults and adds have no path to its eval output (their gradients are None): it scales and shifts with other numbers',
     'heldout66.bn_switchable_equal_weights': 'Your mi, made by your line `mi = x.mean((2, 3), keepdim=True)`, is the mean of x over dims (2, 3) (height and width)',
     'heldout66.bn_eval_affine_swapped': 'in eval mode it swaps the scale and the shift',
     'heldout66.in_small_images_channel_pairs': "on input of shape (3, 6, 1, 5) its output differs from PyTorch's by up to 1.18",
@@ -1337,7 +1337,47 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout68.gn_var_floored_at_item_fraction': 'for input whose first set of values (those GroupNorm normalises item 0, channel 0 with) are all equal, its out',
     'heldout68.gn_channels_grouped_by_sorted_mults': "wrong sets: GroupNorm averages over dims (2, 3, 4) of the grouped view x.view(n, 2, 3, h, w): each item's grou",
     'heldout68.gn_backward_direct_term_without_mults': "its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 1.1",
-    'heldout68.gn_small_groups_unbiased_var': "on input of shape (3, 6, 1, 5) its output differs from PyTorch's by up to 0.0414 (on input of shape (3, 6, 2, "
+    'heldout68.gn_small_groups_unbiased_var': "on input of shape (3, 6, 1, 5) its output differs from PyTorch's by up to 0.0414 (on input of shape (3, 6, 2, ",
+    'heldout69.ewma_mom_as_logit': 'the newest value gets weight 0.574, not mom = 0.3',
+    'heldout69.ewma_backward_adjoint_truncated_to_8': 'the gradients of values 0 to 191 are wrong, those of values 192 to 199 right',
+    'heldout69.ewma_mom_one_holds_start': "where an EWMA's at mom 1 depends on value 7",
+    'heldout69.ewma_signed_envelope': 'is first made by your line `mag = torch.lerp(mag, v.abs(), mom)`',
+    'heldout69.ln_eps_scaled_by_mult_squared': 'its divisor is √(v + eps × mult²)',
+    'heldout69.ln_eval_rstd_cached': 'in eval mode its output depends on the eval calls before it',
+    'heldout69.ln_rsqrt_first_order_taylor': 'is 1 / your r = [0.7568, 0.4985, 0.5325], made by your line `r = 1.5 - 0.5 * (v + self.eps)`',
+    'heldout69.ln_count_pixels_only': 'Your stats(…)[1] is [6.0, 6.0, 6.0] × the variance PyTorch uses',
+    'heldout69.bn_running_update_skips_non_positive_gain': "its running mean is PyTorch's in every channel but 0, 2, 4, 6, 8, where it never moves from [0.0, 0.0, 0.0, 0.0, …]; those are the channels where mults is negative",
+    'heldout69.bn_eval_centred_by_item_mean': "depends on 8 of x's values (items [0]), where in eval mode BatchNorm's output at each value depends on that value alone",
+    'heldout69.bn_mean_only_weight_norm_paper': 'only means changes in a training step, so it keeps no running variance of its own',
+    'heldout69.bn_running_update_skips_last_channel': "its running mean is PyTorch's in every channel but 5, where it never moves from [0.0]",
+    'heldout69.in_adain_batch_average_style': 'Your sm, made by your line `sm = m.mean(0, keepdim=True)`',
+    'heldout69.in_std_mean_unpacked_swapped': 'the root of eps + the square of your s = [-1.6439, -0.783, -0.4714, 0.1364, …]',
+    'heldout69.in_stats_of_unit_range_clamp': 'x was last set by your line `return super().stats(x.clamp(0, 1))`',
+    'heldout69.in_eps_times_channels': 'it adds eps = 0.6 to the variance (6 × eps)',
+    'heldout69.gn_eps_times_groups': 'it adds eps = 0.2 to the variance (2 × eps)',
+    'heldout69.gn_tiny_groups_item_var_fallback': "on input of shape (4, 6, 1, 1) its output differs from PyTorch's",
+    'heldout69.gn_silu_fused_unet': "its output is F.silu(PyTorch's output)",
+    'heldout69.gn_backward_projection_skipped_for_large_groups': "there it is PyTorch's with the mean and variance cut from autograd",
+    'heldout70.ewma_returned_as_row': 'returned shape (1, 8) for 8 values',
+    'heldout70.ewma_weight_rounded_to_power_of_two': 'w was last set by your line `w = 2.0 ** round(math.log2(mom)) if mom > 0 else 0.0`',
+    'heldout70.ewma_halflife_rounded': 'the newest value gets weight 0.293, not mom = 0.3',
+    'heldout70.ewma_weight_from_inverse_span': 'the newest value gets weight 0.462, not mom = 0.3',
+    'heldout70.ln_eval_std_plus_eps': 'in eval mode eps is added outside the square root',
+    'heldout70.ln_rsqrt_half_newton_step': 'its divisors are right to about 6 significant digits, where float64 keeps about 15',
+    'heldout70.ln_large_items_stats_in_half': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 0.000351",
+    'heldout70.ln_rows_from_column_reshape': 'depends on 48 values, from 3 sets, where one set holds 48',
+    'heldout70.bn_mults_abs_positive_gain': 'with mults at 0 in channel 0, its output is right, but the gradient of mults is [-0.0,',
+    'heldout70.bn_eps_as_variance_floor': 'it adds no eps to the variance of these sets',
+    'heldout70.bn_mean_only_in_training': 'it never divides by the standard deviation, it only subtracts the mean',
+    'heldout70.bn_backward_adds_grad_averaged': "1 over the number of values in a channel: a mean where PyTorch's sums",
+    'heldout70.in_std_from_interquartile_range': 'made by your line `s = ((q[1] - q[0]) / 1.349)[..., None, None]`',
+    'heldout70.in_var_about_median': 'is the root of eps + your stats(…)[1] = [0.0247, 0.132, 0.0768, 0.4093, …]',
+    'heldout70.in_mean_drops_min_and_max': 'made by your line `m = (flat.sum(2) - flat.amax(2) - flat.amin(2)) / (k - 2)`',
+    'heldout70.in_gain_one_plus_mults': 'it multiplies the normalised values by 1 + mults and adds adds',
+    'heldout70.gn_leave_one_channel_out': 'depends on its own value and on 16 other values (item 0, channels 1, 2)',
+    'heldout70.gn_stats_from_2x2_pooled_image': "your line `src = F.avg_pool2d(x, 2) if min(x.shape[2:]) >= 4 else x` depends on the input's size",
+    'heldout70.gn_std_from_range_sqrt12': 'it divides each set by [0.5873, 1.1588, 0.9035, 1.0422, …]',
+    'heldout70.gn_eps_squared': 'it adds eps = 0.01 to the variance (eps²)'
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
