@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout72")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -745,7 +745,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout37.gn_widest_channel_var': 'made by your line `v = ((xg - m) ** 2).mean(3, keepdim=True).amax(2, keepdim=True)`',
     'heldout37.gn_group_centre_item_scale': "divides by the root of the mean over dims (1, 2, 3) (channels, height and width) of the squared deviations from the mean over GroupNorm's sets",
     'heldout37.gn_hypot_of_sqrt_var': 'in anomaly mode autograd finds SqrtBackward0 returning NaN first, in the backward of your line `s = torch.hypot(v.sqrt(), torch.tensor(math.sqrt(self.eps), dtype=x.dtype))`',
-    'heldout38.ewma_shift_register_mom': "run with avg = 3.25 (value 0 = the EWMA's output 0), v = 1.25 (value 1), a = 0.25; avg started from your line `avg, out = values[0], []`; a was last set by your line `a = 2.0 ** -k`",
+    'heldout38.ewma_shift_register_mom': "run with avg = 3.25 (value 0 = the EWMA's output 0), v = 1.25 (value 1 or 3), a = 0.25; avg started from your line `avg, out = values[0], []`; a was last set by your line `a = 2.0 ** -k`",
     'heldout38.ewma_straight_through_grad': 'your line `return out + (values - values.detach())` takes values out of the graph',
     'heldout38.ewma_closed_form_autocast': 'Your out, made by your line `out = W @ values`, is bfloat16, though the input is float32',
     'heldout38.ewma_sign_step': 'is first made by your line `avg = avg + mom * torch.sign(v - avg)`',
@@ -1377,7 +1377,27 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout70.gn_leave_one_channel_out': 'depends on its own value and on 16 other values (item 0, channels 1, 2)',
     'heldout70.gn_stats_from_2x2_pooled_image': "your line `src = F.avg_pool2d(x, 2) if min(x.shape[2:]) >= 4 else x` depends on the input's size",
     'heldout70.gn_std_from_range_sqrt12': 'it divides each set by [0.5873, 1.1588, 0.9035, 1.0422, …]',
-    'heldout70.gn_eps_squared': 'it adds eps = 0.01 to the variance (eps²)'
+    'heldout70.gn_eps_squared': 'it adds eps = 0.01 to the variance (eps²)',
+    'heldout72.ewma_polyphase_even_odd': 'the last output depends only on values 1, 3, 5, 7',
+    'heldout72.ewma_step_halved_on_sign_change': 'w was last set by your line `w = mom / 2 if float(d) * last < 0 else mom`',
+    'heldout72.ewma_median3_postfilter': "output 3, 2.65 (the EWMA's 2.566; yours is its output 1)",
+    'heldout72.ewma_lookahead_sync_every_4': 'the newest value gets weights [0.3, 0.3, 0.3, 0.15, …], not mom = 0.3',
+    'heldout72.ln_rsqrt_in_float32': 'is 1 / your r = [0.8202, 0.7066, 0.7189], made by your line `r = (v + self.eps).float().rsqrt().to(x.dtype)`',
+    'heldout72.ln_backward_mult_grad_from_centred': 'yours is Σ g·(x − mean), the input centred but not divided by s = (v + eps).sqrt()',
+    'heldout72.ln_eps_normalised_by_one_plus_eps': '`return (x - m) / ((v + self.eps) / (1 + self.eps)).sqrt() * self.mult + self.add`',
+    'heldout72.ln_affine_folded_shift_unscaled': 'it adds add × mult / s (s = (v + eps).sqrt(), what it divides x − m by), where PyTorch adds add itself',
+    'heldout72.bn_eval_relaxes_running_var_to_prior': 'its running statistics change in eval mode (your line `self.vars.lerp_(torch.ones_like(self.vars), self.mom)` changes vars)',
+    'heldout72.bn_backward_var_term_halved': "it is PyTorch's with the term through the variance, −x̂·mean(g·x̂)/s × 0.5",
+    'heldout72.bn_running_update_channel_index_off_by_one': "in channels 0, 1, 2, 3, 4, 5 it holds PyTorch's running mean of channels 5, 0, 1, 2, 3, 4",
+    'heldout72.bn_running_stats_double_ema': 'Your running mean is changed by your line `self.means.lerp_(self.fast_means, s',
+    'heldout72.in_var_about_first_row_mean': 'c was last set by your line `c = x[:, :, :1].mean(3, keepdim=True)`',
+    'heldout72.in_stats_from_mirrored_batch_item': "Yours are all in another of InstanceNorm's sets (item 2, channel 0's), not in its own",
+    'heldout72.in_input_grad_centred_across_channels_hook': 'Your line `x.register_hook(lambda g: g - g.mean(1, keepdim=True))` changes gradients as they pass',
+    'heldout72.in_backward_var_term_over_hw_minus_one': '−x̂·mean(g·x̂)/s × 1.143 = n/(n − 1)',
+    'heldout72.gn_eps_divided_by_channels_per_group': 'it adds eps = 0.0333 to the variance (eps / 3)',
+    'heldout72.gn_input_grad_centred_per_channel_hook': 'Your line `x.register_hook(lambda g: g - g.mean((2, 3), keepdim=True))` changes gradients as they pass',
+    'heldout72.gn_stats_from_mirrored_batch_item': "Yours are all in another of GroupNorm's sets (item 2, channel 0's), not in its own",
+    'heldout72.gn_var_drops_largest_deviation': 'made by your line `v = (d2.sum(-1, keepdim=True) - d2.amax(-1, keepdim=True)) / (xg.shape[-1] - 1)`'
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
