@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout72")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -727,7 +727,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout36.gn_dead_channels_excluded': 'for input whose item 0, channel 0 values are all equal (a part of their set), its output is',
     'heldout37.ewma_lag_compensated_shift': 'output t is the EWMA after value t + 2 (the last 3 outputs all the final one): every average lands 2 slots early',
     'heldout37.ewma_holt_trend': "is first made by your line `level = torch.lerp(level + trend, v, mom)`, run with level = 2.65 (the EWMA's output 1), trend = -0.18",
-    'heldout37.ewma_backcast_seed': "run with avg = 3.43, v = 3.25 (value 0 = the EWMA's output 0); avg was last set by your line `avg, out = seed, []`",
+    'heldout37.ewma_backcast_seed': "run with avg = 3.429554, v = 3.25 (value 0 = the EWMA's output 0); avg was last set by your line `avg, out = seed, []`",
     'heldout37.ewma_weights_float16': 'as much as rounding to fewer digits gives. Your decay, made by your line `decay = torch.tensor(1 - mom, dtype=torch.float16) ** age`, is float16',
     'heldout37.ln_equalized_lr_params': 'your lines that set or use it: `self.mult.fill_(1 / self.lr_mul)`, `return (x - m) / (v + self.eps).sqrt() * (self.mult * self.lr_mul) + self.add * self.lr_mul`',
     'heldout37.ln_single_item_fast_path': 'it adds eps = 1e-05 to the variance (the default), not the eps it was given (0.001)',
@@ -1397,7 +1397,27 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout72.gn_eps_divided_by_channels_per_group': 'it adds eps = 0.0333 to the variance (eps / 3)',
     'heldout72.gn_input_grad_centred_per_channel_hook': 'Your line `x.register_hook(lambda g: g - g.mean((2, 3), keepdim=True))` changes gradients as they pass',
     'heldout72.gn_stats_from_mirrored_batch_item': "Yours are all in another of GroupNorm's sets (item 2, channel 0's), not in its own",
-    'heldout72.gn_var_drops_largest_deviation': 'made by your line `v = (d2.sum(-1, keepdim=True) - d2.amax(-1, keepdim=True)) / (xg.shape[-1] - 1)`'
+    'heldout72.gn_var_drops_largest_deviation': 'made by your line `v = (d2.sum(-1, keepdim=True) - d2.amax(-1, keepdim=True)) / (xg.shape[-1] - 1)`',
+    'heldout71.ewma_mom_stored_in_half': 'the newest value gets weight 0.3000488, not mom = 0.3: 0.3 rounded to float16',
+    'heldout71.ewma_truncated_bptt_every_4': "value 0's gradient is gathered from outputs [0, 1, 2, 3] with weights [1.0, 0.7, 0.49, 0.343]",
+    'heldout71.ewma_first_order_hold': 'the newest value gets weights [0.1589, 0.1589, 0.1589, 0.1589, …], not mom = 0.3',
+    'heldout71.ewma_start_mean_of_first_two': 'run with avg = 2.25 (the mean of values 0 to 1)',
+    'heldout71.ln_checkpoint_reentrant': 'backward through its output raised RuntimeError: When use_reentrant=True',
+    'heldout71.ln_params_double': 'built in float32, as a layer is made, and given float64 input, its output is float32',
+    'heldout71.ln_von_neumann_variance': 'made by your line `v = (d * d).mean(1) / 2`; d was last set by your line `d = f[:, 1:] - f[:, :-1]`',
+    'heldout71.ln_welford_not_reset_per_item': 'depends on its own value and on 95 other values (items 0, 1, channels 0, 1, 2, 3, 4, 5)',
+    'heldout71.bn_extended_shared_std': "It is the average of every set's variance in the batch, one number for every set",
+    'heldout71.bn_interior_pixel_stats': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's by up to 0.432",
+    'heldout71.bn_gini_mean_difference_std': 'made by your line `std = gmd * math.sqrt(math.pi) / 2`',
+    'heldout71.bn_eval_var_plus_mean_drift': 'drift was last set by your line `drift = (x.mean((0, 2, 3), keepdim=True) - self.means) ** 2`',
+    'heldout71.in_batch_instance_blend': "is 0.25 × BatchNorm's normalisation + 0.75 × InstanceNorm's",
+    'heldout71.in_backward_param_grads_first_item': 'yours is Σ g·x̂ over item 0 only',
+    'heldout71.in_midrange_centre': "it is each set's midpoint of its smallest and largest values, (min + max) / 2",
+    'heldout71.in_gini_mean_difference_std': 'made by your line `std = gmd * math.sqrt(math.pi) / 2`',
+    'heldout71.gn_mults_of_group_first_channel': 'scaled with mults[k] for k = [0, 0, 0, 3, 3, 3]',
+    'heldout71.gn_harmonic_channel_vars': 'made by your line `v = 1 / (1 / (vc + self.eps)).mean(2, keepdim=True)`',
+    'heldout71.gn_backward_param_grads_batch_mean': "PyTorch's × 0.3333 = 1/3, 1 over the number of items or of channels in a group",
+    'heldout71.gn_welford_not_reset_per_group': 'depends on its own value and on 47 other values (item 0, channels 0, 1, 2, 3, 4, 5)'
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
