@@ -1063,7 +1063,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout55.ewma_chunk_carry_decayed_by_whole_chunk': "the last output gives values 0 to 2 weights of at most 9.31e-10, where an EWMA's gives them weights up to 3.81e-06",
     'heldout55.ewma_harmonic_for_positive_streams': 'is first made by your line `avg = 1 / torch.lerp(1 / avg, 1 / v, mom)`',
     'heldout55.ln_eval_freezes_params': 'in eval mode backward through its output raised RuntimeError: One of the differentiated Tensors does not require grad',
-    'heldout55.ln_upstream_grad_clamped_hook': 'it is not linear in the gradient it is given. Your line `y.register_hook(lambda g: g.clamp(-1, 1))` changes gradients as they pass',
+    'heldout55.ln_upstream_grad_clamped_hook': 'Your line `y.register_hook(lambda g: g.clamp(-1, 1))` changes gradients as they pass',
     'heldout55.ln_vector_inputs_unbiased_std': "on input of shape (4, 6, 1, 1) its output differs from PyTorch's by up to 0.0713 (on input of shape (3, 6, 2, 4) it matched): its output is wrong: it normalises with the unbiased variance",
     'heldout55.ln_layer_scale': "its output is 0.1 × PyTorch's, the shift included: something scales the whole output after add is added",
     'heldout55.bn_backward_xhat_without_eps': '× (v + eps)/v = 1/mean(x̂²), as x̂ taken there without eps, (x − mean)/√v, gives',
