@@ -675,7 +675,7 @@ MISTAKES += [  # (checker, wrong answer, words its message must contain)
     (check_instancenorm, VarNotStdIN, ["divides by the variance"]),
     (check_instancenorm, AddFirstIN, ["adds adds before multiplying"]),
     (check_groupnorm, AcrossBatchGN, ["wrong sets", "yours change when item 1 changes: they run across the batch; GroupNorm's stay inside one item"]),
-    (check_groupnorm, ChannelsLastGN, ["wrong axes", "dims (1, 3) (channels and width)", "4 of channel 0's 8 positions"]),
+    (check_groupnorm, ChannelsLastGN, ["wrong sets", "all 6 channels; 4 of channel 0's 8 positions"]),
     (check_groupnorm, ChannelsOnlyGN, ["wrong axes", "dims (1,) (the channels only)"]),
     (check_groupnorm, NoCentreGN, ["never subtracts the mean"]),
     (check_groupnorm, EpsDefaultGN, ["built as GroupNorm(2, 6)", "its eps is 1e-06"]),
