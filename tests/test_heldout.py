@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78", "heldout79", "heldout80")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -601,7 +601,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout30.bn_backward_means_per_item': "it is PyTorch's formula with the means of g and g·x̂ over dims (2, 3) (height and width), where BatchNorm's are over the whole of each set",
     'heldout30.bn_bessel_floor_divided': 'your line `self.vars.lerp_(self.unbias(v, n), self.mom)`',
     'heldout30.bn_momentum_capped': "its running mean moves 0.2 of the way to each batch's, not mom = 0.3",
-    'heldout30.bn_bessel_count_assumes_square': "n / (n − 1) with n = 12, where PyTorch's n is batch × height × width = 24",
+    'heldout30.bn_bessel_count_assumes_square': "n / (n − 1) with n = 12 (or n / (n − 2) with n = 24), where PyTorch's n is batch × height × width = 24",
     'heldout30.in_functional_input_stats_training_only': 'INFunctionalInputStatsTrainingOnly(x) in eval mode, built as InstanceNorm(6, 0.1), on',
     'heldout30.in_stats_subsampled_large_images': 's was last set by your line `s = x[:, :, ::2, ::2] if x.shape[2] * x.shape[3] > 16 else x`',
     'heldout30.in_scalar_adds': 'nn.Parameter(torch.zeros(6, 1,',
@@ -1009,7 +1009,7 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout52.ln_eps_calibrated_on_first_batch': 'it adds eps = 0.0014 to the variance, not the eps it was given (0.001)',
     'heldout52.bn_eval_folded_sign_lost': 'in eval mode it scales by |mults|, mults without its sign',
     'heldout52.bn_running_update_deferred_to_eval': 'nothing it keeps changes in its first two training steps, but its running statistics change in eval mode',
-    'heldout52.bn_eval_backward_forgets_mults': "in eval mode its output is right, but its gradient with respect to the input is not: it differs from PyTorch's by up to 0.664; it is PyTorch's divided by mults",
+    'heldout52.bn_eval_backward_forgets_mults': "1 / √(running var + eps), with mults left out; it is PyTorch's divided by mults",
     'heldout52.bn_batch_group_channel_pairs': 'Your statistics for item 0, channel 0 span all 3 items; channels 0, 1',
     'heldout52.in_adain_first_item_style': 'its outputs for items 0, channels 0, 1, 2, 3, 4, 5 (48 of 144 values) depend on no other value',
     'heldout52.in_backward_means_over_item': "it is PyTorch's formula with the means of g and g·x̂ over dims (1, 2, 3)",
@@ -1538,6 +1538,46 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout78.gn_backward_projection_per_channel': "with the means of g and g·x̂ over dims (2, 3) (height and width), where GroupNorm's are over the whole of each set",
     'heldout78.gn_grouped_after_transpose_ch': "Your statistics for item 0, channel 0 span item 0 only; all 6 channels; 4 of channel 0's 8 positions",
     'heldout78.gn_mults_indexed_by_group_id': "scaled with mults[k] for k = [0, 0, 0, 1, 1, 1] (the channel's group of 3)",
+    'heldout79.ewma_outputs_held_between_every_third': 'It holds still at 5 of the 7 values after the first. The conditions in your code: `if t % 3 == 0:`',
+    'heldout79.ewma_mom_decayed_like_learning_rate': 'w was last set by your line `w = mom / (1 + 0.1 * (t - 1)) if t >= 1 else mom`',
+    'heldout79.ewma_backward_first_value_grad_counted_twice': "value 0's gradient is gathered from outputs [0, 1, 2, 3, 4, 5, 6, 7] with weights [2.0, 0.7",
+    'heldout79.ewma_innovation_clipped_at_stream_std': 'is first made by your line `avg = avg + mom * (v - avg).clamp(-s, s)`',
+    'heldout79.ln_eps_times_batch_size': 'it adds eps = 0.3 to the variance (3 × eps), not the eps it was given (0.1)',
+    'heldout79.ln_input_grad_rescaled_by_item_std_hook': 'Your line `x.register_hook(lambda g: g * s)` changes gradients as they pass',
+    'heldout79.ln_var_count_from_whole_batch_numel': 'Your v is [0.3333, 0.3333, 0.3333] × the variance PyTorch uses, set by set',
+    'heldout79.ln_eps_only_in_eval': 'it adds no eps to the variance of these sets',
+    'heldout79.bn_eval_backward_rstd_without_eps': "where PyTorch's is × mults / √(running var + eps) = [0.5253, 0.5973, 0.4442, 0.4036, …]: mults / √(running var), with eps left out",
+    'heldout79.bn_running_var_pooled_within_row_halves': 'v was last set by your line `v = (xd[:, :, :h // 2].var((0, 2, 3), keepdim=True, correction=0)`',
+    'heldout79.bn_backward_mean_term_over_n_minus_one': "it is PyTorch's with the term through the mean, −mean(g)/s × 1.043 = n/(n − 1)",
+    'heldout79.bn_running_mean_trimmed': "step 1 moves it towards [1.4134, 2.2231, 2.8479, 4.2337, …], where the batch's mean is [1.504, 2.2775, 2.8215, 4.2305, …]",
+    'heldout79.in_backward_mults_grad_from_raw_input': "yours is Σ g·x, the input, where PyTorch's is Σ g·x̂",
+    'heldout79.in_var_about_item_mean': 'of the squared deviations from the mean over dims (1, 2, 3) (channels, height and width)',
+    'heldout79.in_eval_reuses_last_training_stats': "it normalises x with the mean and variance of each set of that training call's input, not with x's own",
+    'heldout79.in_bessel_with_channel_count': 'made by your line `return m, v * c / (c - 1)`, run with c = 6',
+    'heldout79.gn_unbiased_var_rescaled_by_channel_count': '`return xg.mean(-1, keepdim=True), xg.var(-1, keepdim=True) * (cpg - 1) / cpg`, run with cpg = 3',
+    'heldout79.gn_backward_projection_mults_outside_mean': "that term multiplies by mults outside the mean, where PyTorch's has it inside",
+    'heldout79.gn_between_channel_term_divided_by_cpg': "is the mean of xc over dims (3,): sets of 8 values, where GroupNorm's hold 24",
+    'heldout79.gn_backward_mults_grad_from_channel_xhat': "yours is Σ g·x̂ normalised over dims (2, 3) (height and width), not over GroupNorm's sets",
+    'heldout80.ewma_zeros_treated_as_missing': 'The conditions in your code: `if bool(v == 0):`',
+    'heldout80.ewma_last_output_snapped_to_last_value': 'is first made by your line `out[-1] = values[-1]`',
+    'heldout80.ewma_mom_clamped_to_5_95_percent': 'mom was last set by your line `mom = min(0.95, max(0.05, mom))`',
+    'heldout80.ewma_start_at_mean_of_first_span': 'run with avg = 2.917 (the mean of values 0 to 2)',
+    'heldout80.ln_add_scaled_by_std': 'after the normalised values × mult it adds add × s (s = (v + eps).sqrt()',
+    'heldout80.ln_eps_relative_to_batch_max_var': '`return (x - m) / (v + self.eps * v.max()).sqrt() * self.mult + self.add`',
+    'heldout80.ln_low_var_items_set_to_add': 'in that set it is 0: no gradient reaches those values',
+    'heldout80.ln_normalised_in_chunks_of_64': "depends on only 64 of x's values (channels [0, 1, 2, 3]), where each of LayerNorm's sets holds 108",
+    'heldout80.bn_bessel_n_minus_two': '(or n / (n − 2) with n = 24)',
+    'heldout80.bn_running_buffers_shared_by_channel_count': 'Your running mean is changed by your lines `self.means.copy_(_SHARED_RUNNING[key][0])`',
+    'heldout80.bn_running_mean_from_midrange': 'mid was last set by your line `mid = ((xt.amax(1) + xt.amin(1)) / 2).view_as(self.means)`',
+    'heldout80.bn_batch_of_one_var_pooled_over_channels': 'step 1 moves it towards [0.9508, 0.9508, 0.9508, 0.9508, …]',
+    'heldout80.in_eval_stats_of_first_image': 'it subtracts from set i the mean of set K[i], K = [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]',
+    'heldout80.in_eps_annealed_over_calls': "your line `self.calls = getattr(self, 'calls', 0) + 1` keeps self.calls from the call before",
+    'heldout80.in_eps_divided_by_channels': 'it adds eps = 0.0167 to the variance (eps / 6)',
+    'heldout80.in_min_pixels_excluded_as_padding': 'keep was last set by your line `keep = (x.detach() > mn).to(x.dtype)`',
+    'heldout80.gn_eps_times_groups': 'it adds eps = 0.2 to the variance (2 × eps)',
+    'heldout80.gn_channel_shuffle_not_undone': "xg[0, 0] holds item 0's channels 0, 1, 3, where GroupNorm's first group is channels 0–2",
+    'heldout80.gn_centred_per_channel_scaled_per_group': "it subtracts the mean over dims (2, 3) (height and width), and divides by the root of the mean over GroupNorm's sets",
+    'heldout80.gn_backward_projection_without_mults': "taken of gy, the output's gradient itself, not of g = gy × mults: those terms leave out × mults",
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
