@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78", "heldout79", "heldout80")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78", "heldout79", "heldout80", "heldout81", "heldout82")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -1578,6 +1578,46 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout80.gn_channel_shuffle_not_undone': "xg[0, 0] holds item 0's channels 0, 1, 3, where GroupNorm's first group is channels 0–2",
     'heldout80.gn_centred_per_channel_scaled_per_group': "it subtracts the mean over dims (2, 3) (height and width), and divides by the root of the mean over GroupNorm's sets",
     'heldout80.gn_backward_projection_without_mults': "taken of gy, the output's gradient itself, not of g = gy × mults: those terms leave out × mults",
+    'heldout81.ewma_mom_floored_for_short_streams': 'a was last set by your line `a = max(mom, 1 / len(values))`',
+    'heldout81.ewma_repeats_half_weight': 'w was last set by your line `w = mom if prev is None or not bool(v == prev) else mom / 2`',
+    'heldout81.ewma_three_substeps': 'is first made by your line `avg = torch.lerp(avg, v, mom / 3)`',
+    'heldout81.ewma_truncated_bptt_every_two_steps': 'your line `avg = avg.detach()` takes values out of the graph',
+    'heldout81.ln_two_item_window_over_batch': 'depends on its own value and on 95 other values (items 0, 1, channels 0, 1, 2, 3, 4, 5)',
+    'heldout81.ln_centred_per_pixel_scaled_per_item': 'Your m, made by your line `m = x.mean(1, keepdim=True)`, is the mean of x over dims (1,) (the channels only)',
+    'heldout81.ln_rstd_grad_clipped': 'g.clamp(-1.0, 1.0))` changes gradients as they pass',
+    'heldout81.ln_powernorm_running_quadratic': 'divides by the root of the mean over dims (0, 1, 2, 3) (every dimension: one set for the whole batch)',
+    'heldout81.bn_bessel_count_channels_for_height': "n / (n − 1) with n = 72, where PyTorch's n is batch × height × width = 24",
+    'heldout81.bn_backward_mean_term_per_item': "with the mean of g (in the term through the mean) over dims (2, 3) (height and width), where BatchNorm's are over the whole of each set",
+    'heldout81.bn_eval_keras_default_eps': 'in eval mode it adds eps = 0.001 to the variance, not the eps it was given (0.1)',
+    'heldout81.bn_running_var_about_channel_median': 'its running variance after 1, 2 and 3 steps is [0.9654, 0.9433, 1.066, …]',
+    'heldout81.in_local_mean_3x3_subtracted': "undoing the scale and shift, its output is not centred: a set's mean is up to 0.101 away from 0",
+    'heldout81.in_params_viewed_over_height_axis': 'at `return xhat * self.mults.view(-1, 1) + self.adds.view(-1, 1)`',
+    'heldout81.in_backward_projection_over_batch_axes': "with the means of g and g·x̂ over dims (0, 2, 3) (batch, height and width), where InstanceNorm's are over the whole of each set",
+    'heldout81.in_relative_contrast_restored': 'Your rel, made by your line `rel = s / s.mean(1, keepdim=True)`',
+    'heldout81.gn_group_gains_in_first_slots': 'scaled with mults[k] for k = [0, 1, 0, 1, 0, 1]',
+    'heldout81.gn_one_channel_groups_unbiased': 'it normalises with the unbiased variance, divided by n − 1',
+    'heldout81.gn_group_stats_from_flipped_channels': 'depends on its own value and on 24 other values (item 0, channels 3, 4, 5)',
+    'heldout81.gn_backward_projection_over_whole_item': "with the means of g and g·x̂ over dims (1, 2, 3) (channels, height and width), where GroupNorm's are over the whole of each set",
+    'heldout82.ewma_mom_boosted_on_large_jump': 'm was last set by your line `m = math.sqrt(mom) if bool((v - avg).abs() > 2) else mom`',
+    'heldout82.ewma_reanchored_every_16': 'the last output depends only on values 16 to 19 (weights [0.125, 0.125, 0.25, 0.5]), not on values 0 to 15',
+    'heldout82.ewma_backward_carry_clipped': "the gradient reaching value 0 is 1, where the EWMA's is 3.96862; your own torch.autograd.Function, _EWMAClippedCarry",
+    'heldout82.ewma_grad_truncated_every_8': 'the gradients of values 0 to 191 are wrong, those of values 192 to 199 right',
+    'heldout82.ln_rsqrt_two_newton_steps': 'The divisor, [1.2299, 1.6034, 1.5321], is 1 / your r = [0.8131, 0.6237, 0.6527]',
+    'heldout82.ln_eps_from_dtype_finfo': 'it adds no eps to the variance of these sets',
+    'heldout82.ln_var_shrunk_for_small_items': "on input of shape (3, 6, 1, 5) its output differs from PyTorch's by up to 0.0453",
+    'heldout82.ln_std_detached_for_large_items': "there it is PyTorch's with the variance cut from autograd; your line `if x[0].numel() > 256:` depends on the input's size",
+    'heldout82.bn_mom_by_pixel_count': 'mom was last set by your line `mom = self.mom * min(1.0, n / 64)`',
+    'heldout82.bn_running_mean_tracks_adds': 'Your running mean is changed by your line `self.means.lerp_(m + self.adds.view_as(m), self.mom)`',
+    'heldout82.bn_eval_running_var_floored': "its output differs from PyTorch's by up to 0.284, in channels 0, 1, where the running variance is [0.0001, 0.0016]",
+    'heldout82.bn_backward_var_term_pooled_over_channels': 'with the mean of gy·x̂ (in the term through the variance) over dims (0, 1, 2, 3)',
+    'heldout82.in_unbiased_for_tiny_images': 'it normalises with the unbiased variance, divided by n − 1',
+    'heldout82.in_eps_scaled_by_area': 'it adds eps = 0.05 to the variance (eps / 2)',
+    'heldout82.in_squares_in_half': 'd2 was last set by your line `d2 = ((x - m).half() ** 2).to(x.dtype)`',
+    'heldout82.in_backward_rstd_without_eps': 'one number for each set = √((v + eps) / v): eps is left out of it',
+    'heldout82.gn_backward_rstd_without_eps': 'one number for each set = √((v + eps) / v): eps is left out of it',
+    'heldout82.gn_eval_reuses_last_training_stats': "it normalises x with the mean and variance of each set of that training call's input, not with x's own",
+    'heldout82.gn_eps_per_value': 'it adds eps = 0.00417 to the variance (eps / 24)',
+    'heldout82.gn_stats_subsampled_for_large_groups': "its output there differs from PyTorch's too, by up to 0.184: undoing the scale and shift, the value it subtracts from each set is",
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
