@@ -5,7 +5,7 @@ import pytest
 import lesson17.exercises as exercises
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "heldout"))
-SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78", "heldout79", "heldout80", "heldout81", "heldout82", "heldout83", "heldout84")]
+SETS = [importlib.import_module(m) for m in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37", "heldout38", "heldout39", "heldout40", "heldout41", "heldout43", "heldout44", "heldout45", "heldout46", "heldout47", "heldout48", "heldout49", "heldout50", "heldout51", "heldout52", "heldout53", "heldout54", "heldout55", "heldout56", "heldout57", "heldout58", "heldout59", "heldout60", "heldout61", "heldout62", "heldout63", "heldout64", "heldout65", "heldout66", "heldout67", "heldout68", "heldout69", "heldout70", "heldout71", "heldout72", "heldout73", "heldout74", "heldout75", "heldout76", "heldout77", "heldout78", "heldout79", "heldout80", "heldout81", "heldout82", "heldout83", "heldout84", "heldout85", "heldout86")]
 
 def checker(s, entry):
     "The checker an entry is for: heldout2 names it by the prefix of the entry's name, the later sets give it."
@@ -1658,6 +1658,46 @@ WORDS = {  # what each message says: its cause where the checker names one, else
     'heldout84.gn_stats_from_even_crop': "on input of shape (4, 6, 3, 6) its output differs from PyTorch's",
     'heldout84.gn_groups_rounded_down_to_power_of_two': 'it makes 2 groups of 6 channels, GroupNorm(3, 12) makes 3 groups of 4',
     'heldout84.gn_eval_groups_halved': "is x's values in shape (3, 1, 48)",
+    'heldout85.ewma_clamped_between_last_two_values': 'value 5 (9.25) taken as 9.634',
+    'heldout85.ewma_mom_per_half_step': 'w was last set by your line `w = 1 - math.sqrt(1 - mom)`',
+    'heldout85.ewma_backward_start_carry_undecayed': 'your own torch.autograd.Function, _EWMAStartCarryUndecayed, gives them in its backward',
+    'heldout85.ewma_abs_values': 'values was last set by your line `values = values.abs()`',
+    'heldout85.ln_var_with_detached_mean_square': "in each set it is PyTorch's with the term through the mean",
+    'heldout85.ln_backward_var_term_extra_rstd': '−x̂·mean(g·x̂)/s × (v + eps)^-0.5',
+    'heldout85.ln_gain_weight_normalised': 'mult makes no difference to its output',
+    'heldout85.ln_centre_of_mass_mean': 'w was last set by your line `w = x.abs()`',
+    'heldout85.bn_bessel_count_items_only': "n / (n − 1) with n = 3 (the batch size), where PyTorch's n is batch × height × width = 24",
+    'heldout85.bn_running_var_weights_squared': "its running variance moves 0.36 of the way to each batch's: 1 − (1 − mom)²",
+    'heldout85.bn_running_update_in_channel_pairs': "its running mean is PyTorch's in every channel but 2, where it never moves from [0.0]",
+    'heldout85.bn_batch_stats_in_float32': 'Your xf, made by your line `xf = x.float()`, is float32, though the input is float64',
+    'heldout85.in_float64_computed_in_float32': 'its output is float32 of shape (3, 6, 2, 4) for float64 input',
+    'heldout85.in_std_from_median_abs_deviation': 'made by your line `s = 1.4826 * flat.median(-1).values[..., None, None]`',
+    'heldout85.in_upper_semivariance_doubled': 'made by your line `return m, 2 * (d * d).mean((2, 3), keepdim=True)`',
+    'heldout85.in_var_within_2x2_tiles_only': 'tv was last set by your line `tv = F.avg_pool2d(x * x, 2) - tm * tm`',
+    'heldout85.gn_groups_chunked_along_height': "all 6 channels; 4 of channel 0's 8 positions",
+    'heldout85.gn_mults_normalised_to_unit_mean': "with mults at 1 and adds as set, its output is PyTorch's: what differs comes with mults set otherwise",
+    'heldout85.gn_functional_bias_given_mults': 'it multiplies the normalised values by mults and adds mults',
+    'heldout85.gn_mean_subtracted_after_scaling': 'the value it subtracts from each set is its mean × (v + eps)^0.5, not the mean itself',
+    'heldout86.ewma_asinh_domain': 'Your output is first made by your line `return torch.sinh(_lerp_loop(z, mom))`',
+    'heldout86.ewma_output_grad_smoothed_hook': 'your line `out.register_hook(lambda g: _lerp_loop(g, mom))` changes gradients as they',
+    'heldout86.ewma_innovation_soft_thresholded': 'd was last set by your line `d = torch.sign(d) * torch.clamp(d.abs() - 0.05, min=0)`',
+    'heldout86.ewma_mom_halved_on_first_update': 'the newest value gets weights [0.15, 0.3, 0.3, 0.3, …], not mom = 0.3',
+    'heldout86.ln_smoothquant_channel_migration': 'Your output is first made by your line `return self.norm(x / s) * self.mult + self.add`',
+    'heldout86.ln_gradient_centralisation_on_scalars': 'Your line `p.register_hook(lambda g: g - g.mean())` changes gradients as they pass',
+    'heldout86.ln_loss_scale_not_unscaled_for_input': "it is PyTorch's × 128",
+    'heldout86.ln_affine_params_rounded_to_bfloat16': 'm = self.mult + (self.mult.to(torch.bfloat16).to(self.mult.dtype) - self.mult).detach()',
+    'heldout86.bn_filter_response_norm_in_training': "Your nu2, made by your line `nu2 = x.pow(2).mean((2, 3), keepdim=True)`, depends on only 8 of x's values",
+    'heldout86.bn_batch_instance_output_blend': 'Your mi, made by your line `mi = x.mean((2, 3), keepdim=True)`, is the mean of x over dims (2, 3) (height and width)',
+    'heldout86.bn_mults_weight_normalised_to_unit_rms': 'g = self.mults / self.mults.pow(2).mean().sqrt()',
+    'heldout86.bn_mom_floored_at_one_percent': "where PyTorch's, at momentum 0, stay at 0 and 1: the new batch gets weight 0",
+    'heldout86.in_tall_planes_transposed_reshaped_back': "PyTorch's output with its dims in the order (0, 1, 3, 2)",
+    'heldout86.in_iln_blend_with_layer_norm': "is 0.5 × LayerNorm's normalisation + 0.5 × InstanceNorm's",
+    'heldout86.in_std_floored_at_mean_std': 's = torch.maximum(s, s.mean(1, keepdim=True))',
+    'heldout86.in_affine_done_in_float32': 'xh was first made by your line `xh = self.inorm(x).float()`',
+    'heldout86.gn_mults_abs_positive_gain': 'with mults at 0 in channel 0, its output is right, but the gradient of mults is',
+    'heldout86.gn_eval_affine_dropped': 'in eval mode mults and adds make no difference to its output',
+    'heldout86.gn_xhat_fake_quantised_int8': 'your q, made by your line `q = torch.clamp(torch.round(xh * 16), -128, 127) / 16`, holds them',
+    'heldout86.gn_std_from_mean_abs_deviation': 's = (xg - m).abs().mean(-1, keepdim=True) * (torch.pi / 2) ** 0.5',
 }
 
 @pytest.mark.parametrize("where, name, check, answer", WRONG, ids=[f"{w}.{n}" for w, n, *_ in WRONG])
